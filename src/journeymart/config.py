@@ -1,0 +1,91 @@
+"""Where journeymart keeps its state. Everything lives under JOURNEYMART_HOME.
+
+Only environment variables are read here (no Airflow import), so the CLI, DAG files and
+tests can resolve paths cheaply.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_HOME = REPO_ROOT / ".journeymart"
+REPORTING_CURRENCY = os.environ.get("JOURNEYMART_REPORTING_CURRENCY", "USD")
+REPORTING_TIMEZONE = os.environ.get("JOURNEYMART_REPORTING_TIMEZONE", "America/New_York")
+# Documented development default: override with JOURNEYMART_PII_KEY or the Airflow Variable
+# `journeymart_pii_key` anywhere the hashes must not be reproducible by outsiders.
+DEV_PII_KEY = "journeymart-dev-pii-key-change-me"
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+
+    @property
+    def landing(self) -> str:
+        """Landing zone URL: a local folder by default, or s3://... / gs://... by env."""
+        return os.environ.get("JOURNEYMART_LANDING_URL", str(self.home / "landing"))
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def staging(self) -> Path:
+        """Parsed, validated batches waiting for the single publisher (Parquet files)."""
+        return self.home / "staging"
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(os.environ.get("JOURNEYMART_WAREHOUSE", self.home / "warehouse.duckdb"))
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def docs(self) -> Path:
+        return self.home / "docs"
+
+    @property
+    def gx(self) -> Path:
+        return self.home / "gx"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def locks(self) -> Path:
+        return self.home / "locks"
+
+    def ensure(self) -> Paths:
+        for p in (self.home, self.quarantine, self.staging, self.reports, self.docs, self.gx,
+                  self.airflow_home, self.locks):
+            p.mkdir(parents=True, exist_ok=True)
+        if "://" not in self.landing:
+            Path(self.landing).mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def home() -> Path:
+    return Path(os.environ.get("JOURNEYMART_HOME", DEFAULT_HOME)).expanduser().resolve()
+
+
+def paths() -> Paths:
+    return Paths(home())
+
+
+def pii_key() -> bytes:
+    """HMAC key for direct identifiers: env first, then the Airflow Variable, then the dev default."""
+    key = os.environ.get("JOURNEYMART_PII_KEY")
+    if not key:
+        try:
+            from airflow.sdk import Variable
+
+            key = Variable.get("journeymart_pii_key", default=None)
+        except Exception:  # outside a task context there are no Variables to read
+            key = None
+    return (key or DEV_PII_KEY).encode()
