@@ -280,8 +280,10 @@ def build_frame(entity: Entity, records: Iterable[dict[str, Any]], *,
     typed values (or original strings where a cast failed). Missing keys become None."""
     cols = [c for c in entity.columns if c not in entity.pii.values()] + list(entity.pii)
     cols.append(ROW_NUMBER)
-    frame = pd.DataFrame.from_records(list(records), columns=cols)
-    return frame.astype(object).where(frame.notna(), None)
+    # dtype=object from the start: inferring dtypes would turn an int column holding a None
+    # into floats (446 -> 446.0) and datetimes into pandas Timestamps.
+    frame = pd.DataFrame(list(records), columns=cols, dtype=object)
+    return frame.where(frame.notna(), None)
 
 
 def cast_record(entity: Entity, values: dict[str, Any], *, tz: str = "UTC") -> dict[str, Any]:
@@ -296,3 +298,247 @@ def cast_record(entity: Entity, values: dict[str, Any], *, tz: str = "UTC") -> d
         if src in values:
             out[src] = to_str(values[src])
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# shared building blocks for the channel parsers (added with them; nothing above changed)
+
+# A thousands-grouped number: "12,345.00", "1,234,567", "-1,000.5". Anything else that holds
+# a comma ("12,5" = a decimal comma, "1,23") is left alone so its cast fails visibly.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def ungroup(v: Any) -> Any:
+    """Strip thousands separators from a string that is exactly a grouped number."""
+    if isinstance(v, str) and _GROUPED.match(v.strip()):
+        return v.strip().replace(",", "")
+    return v
+
+
+def to_money(v: Any) -> Decimal | str | None:
+    return to_decimal(ungroup(v))
+
+
+def to_count(v: Any) -> int | str | None:
+    return to_int(ungroup(v))
+
+
+def date_cast(*formats: str) -> Callable[[Any], date | str | None]:
+    """A date cast for a format the default (ISO, YYYYMMDD) does not cover, e.g. '%m/%d/%Y'."""
+    return lambda v: to_date(v, formats)
+
+
+def dig(obj: Any, *keys: str) -> Any:
+    """obj[k1][k2]... or None as soon as a level is missing or not an object."""
+    for k in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(k)
+    return obj
+
+
+def cast_row(entity: Entity, values: dict[str, Any], *, tz: str,
+             casts: dict[str, Callable[[Any], Any]] | None = None) -> dict[str, Any]:
+    """Cast warehouse-named values by column type, with per-column overrides.
+
+    Unlike `cast_record`, decimals and ints accept thousands separators (agency and finance
+    sheets write "12,345.00"), and PII source columns (entity.pii keys) pass through as text.
+    """
+    casts = casts or {}
+    default: dict[str, Callable[[Any], Any]] = {
+        **CASTS, "decimal": to_money, "int": to_count,
+        "timestamp": lambda v: to_timestamp(v, tz),
+    }
+    types = {**entity.columns, **{src: "string" for src in entity.pii}}
+    out: dict[str, Any] = {}
+    for col, v in values.items():
+        if col in casts:
+            out[col] = casts[col](v)
+        elif col in types:
+            out[col] = default[types[col]](v)
+        else:
+            out[col] = v  # e.g. _row_number
+    return out
+
+
+def finish(entity: Entity, records: list[dict[str, Any]], rows_in: int,
+           notes: Iterable[str] = ()) -> Parsed:
+    if rows_in == 0:
+        raise StructuralError("file has no data rows")
+    return Parsed(build_frame(entity, records), rows_in, tuple(notes))
+
+
+def _norm(header: str) -> str:
+    return " ".join(header.strip().lower().split())
+
+
+@dataclass
+class CsvTable:
+    """A CSV file's header and data rows, with title rows and a totals footer removed."""
+
+    header: list[str]
+    rows: list[tuple[int, list[str]]]  # (row number after the header, cells)
+    notes: list[str]
+
+    def __post_init__(self) -> None:
+        # Header names are matched ignoring case and extra spaces ("Created At" == "Created at").
+        self.names = [_norm(h) for h in self.header]
+
+    def has(self, column: str) -> bool:
+        return _norm(column) in self.names
+
+    @staticmethod
+    def value(row: dict[str, str], column: str) -> str | None:
+        """The cell of `column` in a row from `dicts()` (None when absent or short row)."""
+        return row.get(_norm(column))
+
+    def dicts(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """(row number, {normalised header: cell}); a short row misses its last keys."""
+        for n, cells in self.rows:
+            row: dict[str, str] = {}
+            for name, cell in zip(self.names, cells, strict=False):
+                row.setdefault(name, cell)  # first occurrence of a duplicated header wins
+            yield n, row
+
+
+def _is_total(cells: list[str]) -> bool:
+    return bool(cells) and cells[0].strip().lower().startswith("total")
+
+
+def read_csv(data: bytes, name: str, *, header_startswith: str | None = None) -> CsvTable:
+    """Decode, find the header (after title rows when `header_startswith` is given), read the
+    data rows and drop a trailing totals footer (first cell starting with "Total")."""
+    text = read_text(data, name)
+    if not text.strip():
+        raise StructuralError("file has no data rows (the file is empty)")
+    try:
+        header, rows, skipped = csv_rows(text, header_startswith=header_startswith)
+        body = list(rows)
+    except StructuralError as exc:
+        if header_startswith:
+            raise StructuralError(f"no header row (a line starting with {header_startswith!r})") from exc
+        raise
+    except csv.Error as exc:
+        raise StructuralError(f"file is not valid CSV: {exc}") from exc
+    notes: list[str] = []
+    if skipped:
+        notes.append(f"skipped {skipped} title row(s) before the header")
+    footer = 0
+    while body and _is_total(body[-1][1]):
+        body.pop()
+        footer += 1
+    if footer:
+        notes.append(f"skipped {footer} totals footer row(s)")
+    ragged = [n for n, cells in body if len(cells) != len(header)]
+    if ragged:
+        notes.append(f"{len(ragged)} row(s) have a cell count different from the header "
+                     f"(first: row {ragged[0]})")
+    return CsvTable(header, body, notes)
+
+
+def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tuple[str, ...]],
+              *, tz: str, casts: dict[str, Callable[[Any], Any]] | None = None,
+              defaults: dict[str, Any] | None = None, require: Iterable[str] = (),
+              header_startswith: str | None = None) -> Parsed:
+    """The whole job for a flat CSV export whose columns map one-to-one onto the entity.
+
+    fields:   native header -> target column(s) (warehouse column, or the PII source name
+              for entity.pii columns); header matching ignores case and extra spaces
+    tz:       zone for naive timestamps
+    casts:    per-target cast overrides (date formats, micros, ...)
+    defaults: target -> value when the native column is absent (account currency, ...)
+    require:  native headers required beyond those backing entity.required
+    """
+    table = read_csv(data, name, header_startswith=header_startswith)
+    defaults = defaults or {}
+    pii_required = {src for src, col in entity.pii.items() if col in entity.required}
+    targets = {native: (t,) if isinstance(t, str) else t for native, t in fields.items()}
+    needed = [native for native, ts in targets.items()
+              if any((t in entity.required or t in pii_required) and t not in defaults for t in ts)]
+    missing = [native for native in [*needed, *require] if not table.has(native)]
+    if missing:
+        raise StructuralError(f"missing required columns in header: {', '.join(missing)}")
+    notes = list(table.notes)
+    absent = [native for native in targets if not table.has(native)]
+    if absent:
+        notes.append(f"columns absent, loaded as NULL or account default: {', '.join(absent)}")
+    records = []
+    for n, row in table.dicts():
+        values: dict[str, Any] = {}
+        for native, ts in targets.items():
+            for t in ts:
+                if native not in absent:
+                    values[t] = table.value(row, native)
+                elif t in defaults:
+                    values[t] = defaults[t]
+        record = cast_row(entity, values, tz=tz, casts=casts)
+        record[ROW_NUMBER] = n
+        records.append(record)
+    return finish(entity, records, len(table.rows), notes)
+
+
+def json_list(doc: Any, *path: str) -> list[Any]:
+    """The record list at doc[path...]; a clear StructuralError when the shape is different."""
+    node = doc
+    for i, key in enumerate(path):
+        if not isinstance(node, dict) or key not in node:
+            where = ".".join(path[:i]) or "top level"
+            raise StructuralError(f"expected key {key!r} at {where} of the JSON document")
+        node = node[key]
+    if not isinstance(node, list):
+        raise StructuralError(f"expected {'.'.join(path)} to be a JSON array, got {type(node).__name__}")
+    return node
+
+
+@dataclass
+class NdjsonLine:
+    line: int  # 1-based physical line number in the file
+    obj: dict[str, Any] | None  # None when the line is not a JSON object
+    raw: str
+    error: str | None = None
+
+
+def read_ndjson(data: bytes, name: str) -> tuple[list[NdjsonLine], list[str]]:
+    """Every non-blank line of an NDJSON file. A line that is not a JSON object comes back with
+    obj=None (the caller turns it into a row that quarantines), unless *no* line parses: then
+    the file is not NDJSON at all and that is structural."""
+    text = read_text(data, name)
+    lines: list[NdjsonLine] = []
+    for i, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+            err = None if isinstance(obj, dict) else f"not a JSON object ({type(obj).__name__})"
+        except json.JSONDecodeError as exc:
+            obj, err = None, f"invalid JSON at column {exc.colno}: {exc.msg}"
+        lines.append(NdjsonLine(i, obj if err is None else None, raw, err))
+    if not lines:
+        raise StructuralError("file has no data rows")
+    bad = [ln for ln in lines if ln.error]
+    if len(bad) == len(lines):
+        raise StructuralError(f"no line is a valid JSON object; line {bad[0].line}: {bad[0].error}")
+    notes = [f"line {ln.line}: {ln.error}; kept as a row for quarantine" for ln in bad[:5]]
+    if len(bad) > 5:
+        notes.append(f"... {len(bad) - 5} more invalid line(s)")
+    return lines, notes
+
+
+def json_records(entity: Entity, items: list[Any], extract: Callable[[dict[str, Any]], dict[str, Any]],
+                 *, tz: str, casts: dict[str, Callable[[Any], Any]] | None = None,
+                 ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Cast each element of a JSON record array (row number = index + 1). An element that is
+    not an object becomes an all-NULL row, so it is quarantined rather than dropped."""
+    records: list[dict[str, Any]] = []
+    bad: list[int] = []
+    for i, item in enumerate(items, start=1):
+        if isinstance(item, dict):
+            values = extract(item)
+        else:
+            values = {}
+            bad.append(i)
+        record = cast_row(entity, values, tz=tz, casts=casts)
+        record[ROW_NUMBER] = i
+        records.append(record)
+    notes = [f"{len(bad)} element(s) are not JSON objects (first: #{bad[0]})"] if bad else []
+    return records, notes

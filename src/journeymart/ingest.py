@@ -1,0 +1,140 @@
+"""The ingest steps the Airflow DAG wires together (and tests call directly).
+
+plan_exports  → which files in the window are new (not yet in the ledger), which daily
+                deliveries are missing past due
+stage_channel → parse + validate one channel's new files into staging (parallel-safe)
+publish_run   → single writer: apply manifests, record missing deliveries, keep GE results
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from journeymart import registry as reg
+from journeymart.config import paths
+from journeymart.landing import ExportFile, list_exports, root
+from journeymart.publish import MissingDelivery, PublishSummary, publish
+from journeymart.stage import Manifest, stage_file
+from journeymart.warehouse import connect
+
+LATE_LOOKBACK_DAYS = int(os.environ.get("JOURNEYMART_LATE_LOOKBACK_DAYS", "2"))
+
+
+def window(logical: date, start: date | None = None, end: date | None = None) -> tuple[date, date]:
+    """Partition dates a run covers: an explicit range, or the logical date plus a lookback
+    so a file that arrives late is picked up by a later run without manual steps."""
+    if start and end:
+        return start, end
+    return logical - timedelta(days=LATE_LOOKBACK_DAYS), logical
+
+
+def days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _safe(run_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)[:120]
+
+
+def staging_dir(run_id: str) -> Path:
+    return paths().staging / _safe(run_id)
+
+
+def _applied(urls: list[str]) -> dict[str, set[str | None]]:
+    if not urls or not paths().warehouse.exists():
+        return {}
+    with connect(read_only=True) as con:
+        rows = con.execute(
+            "select source_path, sha256 from audit.load_ledger where status <> 'missing' "
+            "and source_path in (select unnest(?))", [urls]).fetchall()
+    out: dict[str, set[str | None]] = {}
+    for path, sha in rows:
+        out.setdefault(path, set()).add(sha)
+    return out
+
+
+def plan_exports(start: date, end: date, channel_ids: list[str] | None = None,
+                 now: datetime | None = None) -> dict[str, Any]:
+    """New files per channel in [start, end] and the daily deliveries missing past due."""
+    now = now or datetime.now(UTC)
+    registry = reg.load()
+    channels = [registry.channel(c) for c in channel_ids] if channel_ids else list(registry.channels)
+    found: dict[str, list[ExportFile]] = {}
+    missing: list[MissingDelivery] = []
+    for ch in channels:
+        for day in days(start, end):
+            files = list_exports(ch.id, day)
+            found.setdefault(ch.id, []).extend(files)
+            for e in ch.entities:
+                due = datetime.combine(day + timedelta(days=1), time.min, UTC) + timedelta(hours=e.due_hours)
+                if e.cadence == "daily" and now >= due and not any(e.matches(f.name) for f in files):
+                    missing.append(MissingDelivery(ch.id, e.id, day, due,
+                                                   str(root() / ch.id / day.isoformat())))
+    applied = _applied([f.url for fs in found.values() for f in fs])
+    batches = []
+    for ch_id, files in found.items():
+        new = [f for f in files if not _already(f, applied)]
+        if new:
+            batches.append({"channel": ch_id, "files": [_to_dict(f) for f in new]})
+    return {"batches": batches, "missing": [_missing_dict(m) for m in missing]}
+
+
+def _already(f: ExportFile, applied: dict[str, set[str | None]]) -> bool:
+    shas = applied.get(f.url)
+    if not shas:
+        return False
+    try:
+        return hashlib.sha256(f.open_path().read_bytes()).hexdigest() in shas
+    except OSError:
+        return False
+
+
+def _to_dict(f: ExportFile) -> dict[str, str]:
+    return {"channel": f.channel_id, "partition": f.partition.isoformat(), "name": f.name, "url": f.url}
+
+
+def _missing_dict(m: MissingDelivery) -> dict[str, str]:
+    return {"channel": m.channel, "entity": m.entity, "partition_date": m.partition_date.isoformat(),
+            "due_at": m.due_at.isoformat(), "expected_path": m.expected_path}
+
+
+def _missing_from(d: dict[str, str]) -> MissingDelivery:
+    return MissingDelivery(d["channel"], d["entity"], date.fromisoformat(d["partition_date"]),
+                           datetime.fromisoformat(d["due_at"]), d["expected_path"])
+
+
+def stage_channel(batch: dict[str, Any], run_id: str) -> list[str]:
+    out = staging_dir(run_id)
+    manifests = []
+    for f in batch["files"]:
+        ef = ExportFile(f["channel"], date.fromisoformat(f["partition"]), f["name"], f["url"])
+        m = stage_file(ef, run_id, out)
+        manifests.append(str(out / f"{m.load_id}.manifest.json"))
+    return manifests
+
+
+def publish_run(manifest_paths: list[str], missing: list[dict[str, str]], run_id: str) -> PublishSummary:
+    summary = publish([Path(p) for p in manifest_paths], [_missing_from(d) for d in missing], run_id)
+    store_validation_results([Path(p) for p in manifest_paths], run_id)
+    shutil.rmtree(staging_dir(run_id), ignore_errors=True)
+    return summary
+
+
+def store_validation_results(manifest_paths: list[Path], run_id: str) -> None:
+    from journeymart.gx_docs import store_results
+
+    store_results([Manifest.read(p) for p in manifest_paths if p.exists()], run_id)
+
+
+def run_window(start: date, end: date, run_id: str, channel_ids: list[str] | None = None,
+               now: datetime | None = None) -> PublishSummary:
+    """Plan → stage → publish in this process: what the DAG does, without Airflow (tests)."""
+    plan = plan_exports(start, end, channel_ids, now)
+    manifests = [p for b in plan["batches"] for p in stage_channel(b, run_id)]
+    return publish_run(manifests, plan["missing"], run_id)

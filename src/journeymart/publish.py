@@ -1,0 +1,179 @@
+"""The single writer: apply staged manifests to raw.*, quarantine.* and audit.load_ledger.
+
+Each file is one transaction: its good rows, its quarantined rows and its ledger row land
+together or not at all. Idempotent: a manifest whose (source_path, sha256) is already in the
+ledger is ignored, so a retried or doubly-triggered publish cannot double-load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from journeymart import registry as reg
+from journeymart.stage import Manifest
+from journeymart.warehouse import connect, quarantine_table_ddl, raw_table_ddl
+
+FINAL = ("loaded", "partial", "quarantined", "skipped_duplicate")
+
+
+@dataclass(frozen=True)
+class MissingDelivery:
+    channel: str
+    entity: str
+    partition_date: date
+    due_at: datetime
+    expected_path: str
+
+    @property
+    def load_id(self) -> str:
+        return f"missing:{self.channel}:{self.entity}:{self.partition_date.isoformat()}"
+
+    def describe(self) -> str:
+        return (f"{self.channel}/{self.entity} export for {self.partition_date} is missing "
+                f"(due {self.due_at:%Y-%m-%d %H:%M} UTC, expected under {self.expected_path})")
+
+
+@dataclass
+class PublishSummary:
+    by_status: dict[str, int] = field(default_factory=dict)
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    tables: set[str] = field(default_factory=set)
+    missing: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> None:
+        self.by_status[status] = self.by_status.get(status, 0) + 1
+
+
+def _ledger_insert(con: duckdb.DuckDBPyConnection, m: Manifest, status: str, rows_loaded: int,
+                   rows_quarantined: int, reason: str | None) -> None:
+    con.execute(
+        """insert into audit.load_ledger (load_id, run_id, channel, entity, partition_date,
+               source_path, file_name, sha256, bytes, rows_in, rows_loaded, rows_quarantined,
+               status, reason, validation_summary, started_at, finished_at)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [m.load_id, m.run_id, m.channel, m.entity, m.partition_date, m.source_path, m.file_name,
+         m.sha256, m.bytes, rows_loaded + rows_quarantined, rows_loaded, rows_quarantined, status,
+         reason, json.dumps(m.validation_summary | {"notes": m.notes}, default=str),
+         m.started_at, datetime.now(UTC)],
+    )
+
+
+def apply_manifest(con: duckdb.DuckDBPyConnection, m: Manifest, summary: PublishSummary) -> None:
+    seen = con.execute(
+        "select 1 from audit.load_ledger where source_path = ? and sha256 is not distinct from ? "
+        "and status in ('loaded','partial','quarantined','skipped_duplicate','superseded')",
+        [m.source_path, m.sha256]).fetchone()
+    if seen:
+        return  # this exact file was already applied (retry or concurrent trigger)
+
+    if m.sha256 and m.verdict == "ok":
+        dup = con.execute(
+            "select load_id, source_path from audit.load_ledger where sha256 = ? and channel = ? "
+            "and status in ('loaded','partial') limit 1", [m.sha256, m.channel]).fetchone()
+        if dup:
+            _ledger_insert(con, m, "skipped_duplicate", 0, 0,
+                           f"identical content ({m.rows_in} rows) already loaded by load "
+                           f"{dup[0]} from {dup[1]}")
+            summary.count("skipped_duplicate")
+            return
+
+    if m.verdict == "quarantined":
+        _ledger_insert(con, m, "quarantined", 0, m.rows_in, m.reason)
+        summary.count("quarantined")
+        summary.rows_quarantined += m.rows_in
+        return
+
+    entity = reg.load().channel(m.channel).entity(m.entity)
+    table = entity.table
+    con.execute(raw_table_ddl(entity))
+    con.execute(quarantine_table_ddl(table))
+
+    # A corrected re-delivery for the same channel, entity and date replaces its predecessor.
+    preds = [r[0] for r in con.execute(
+        "select load_id from audit.load_ledger where channel = ? and entity = ? and "
+        "partition_date = ? and status in ('loaded','partial')",
+        [m.channel, m.entity, m.partition_date]).fetchall()]
+    if preds:
+        marks = ",".join("?" * len(preds))
+        con.execute(f"delete from raw.{table} where _load_id in ({marks})", preds)
+        con.execute(f"delete from quarantine.{table} where _load_id in ({marks})", preds)
+        con.execute(f"update audit.load_ledger set status = 'superseded', superseded_by = ? "
+                    f"where load_id in ({marks})", [m.load_id, *preds])
+        summary.count("superseded")
+
+    lineage = [m.source_path, m.sha256, m.load_id]
+    if m.good_parquet:
+        cols = ", ".join(f'"{c}"' for c in entity.columns)
+        con.execute(
+            f"""insert into raw.{table} ({cols}, _source_file, _file_sha256, _row_number,
+                       _loaded_at, _load_id)
+                select {cols}, ?, ?, _row_number, now(), ? from read_parquet(?)""",
+            [lineage[0], lineage[1], lineage[2], m.good_parquet])
+    if m.bad_parquet:
+        con.execute(
+            f"""insert into quarantine.{table}
+                select ?, ?, ?, _row_number, reason, record::json, now() from read_parquet(?)""",
+            [*lineage, m.bad_parquet])
+
+    status = "loaded" if not m.rows_bad else ("partial" if m.rows_good else "quarantined")
+    reason = None
+    if m.rows_bad:
+        failed = m.validation_summary.get("failed_expectations", {})
+        reason = f"{m.rows_bad} row(s) quarantined: " + "; ".join(
+            f"{k} ×{v}" for k, v in failed.items())
+    _ledger_insert(con, m, status, m.rows_good, m.rows_bad, reason)
+    summary.count(status)
+    summary.rows_loaded += m.rows_good
+    summary.rows_quarantined += m.rows_bad
+    summary.tables.add(table)
+
+
+def record_missing(con: duckdb.DuckDBPyConnection, missing: Iterable[MissingDelivery],
+                   run_id: str) -> list[MissingDelivery]:
+    """Ledger rows for deliveries past due; returns those still missing (no file arrived)."""
+    still = []
+    for md in missing:
+        arrived = con.execute(
+            "select 1 from audit.load_ledger where channel = ? and entity = ? and "
+            "partition_date = ? and status in ('loaded','partial','quarantined','skipped_duplicate')",
+            [md.channel, md.entity, md.partition_date]).fetchone()
+        if arrived:
+            continue
+        still.append(md)
+        con.execute(
+            """insert into audit.load_ledger (load_id, run_id, channel, entity, partition_date,
+                   source_path, rows_in, rows_loaded, rows_quarantined, status, reason,
+                   started_at, finished_at)
+               values (?, ?, ?, ?, ?, ?, 0, 0, 0, 'missing', ?, now(), now())
+               on conflict (load_id) do nothing""",
+            [md.load_id, run_id, md.channel, md.entity, md.partition_date, md.expected_path,
+             md.describe()])
+    return still
+
+
+def publish(manifest_paths: Iterable[Path], missing: Iterable[MissingDelivery] = (),
+            run_id: str = "manual", db: Path | None = None) -> PublishSummary:
+    summary = PublishSummary()
+    manifests = sorted((Manifest.read(p) for p in manifest_paths),
+                       key=lambda m: (m.partition_date, m.channel, m.file_name, m.started_at))
+    with connect(db) as con:
+        for m in manifests:
+            con.begin()
+            try:
+                apply_manifest(con, m, summary)
+                con.commit()
+            except Exception:
+                con.rollback()
+                raise
+        con.begin()
+        still = record_missing(con, missing, run_id)
+        con.commit()
+    summary.missing = [md.describe() for md in still]
+    return summary

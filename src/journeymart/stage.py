@@ -1,0 +1,200 @@
+"""Stage one export file: read → parse → hash PII → validate (GE) → Parquet + manifest.
+
+Runs in parallel (one Airflow task per channel); touches no database. The single publisher
+(`publish.py`) applies the manifests. A manifest records everything the ledger needs, so the
+invariant rows_in = rows_loaded + rows_quarantined is decided here, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from journeymart import registry as reg
+from journeymart.config import paths
+from journeymart.landing import ExportFile
+from journeymart.parsers.base import ROW_NUMBER, StructuralError
+from journeymart.pii import hash_pii
+from journeymart.validation import validate
+
+MAX_FILE_BYTES = 2 * 1024**3
+ARROW_TYPES = {
+    "string": pa.string(),
+    "int": pa.int64(),
+    "decimal": pa.decimal128(18, 6),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "local_timestamp": pa.timestamp("us"),
+    "bool": pa.bool_(),
+    "json": pa.string(),
+}
+SIX_PLACES = Decimal("0.000001")
+
+
+@dataclass
+class Manifest:
+    load_id: str
+    run_id: str
+    channel: str
+    entity: str | None
+    partition_date: str
+    source_path: str
+    file_name: str
+    sha256: str | None = None
+    bytes: int | None = None
+    rows_in: int = 0
+    rows_good: int = 0
+    rows_bad: int = 0
+    verdict: str = "ok"  # ok | quarantined (whole file)
+    reason: str | None = None
+    validation_summary: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    started_at: str = ""
+    finished_at: str = ""
+    good_parquet: str | None = None
+    bad_parquet: str | None = None
+    ge_results: str | None = None
+
+    def write(self, folder: Path) -> Path:
+        p = folder / f"{self.load_id}.manifest.json"
+        p.write_text(json.dumps(asdict(self), indent=1, default=str))
+        return p
+
+    @classmethod
+    def read(cls, p: Path) -> Manifest:
+        return cls(**json.loads(Path(p).read_text()))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _count_lines(data: bytes, fmt: str) -> int:
+    """Best-effort row count for a file that could not be parsed: non-empty lines (minus the
+    header for CSV), so a whole-file quarantine still accounts for the rows that arrived."""
+    lines = sum(1 for ln in data.splitlines() if ln.strip())
+    return max(lines - 1, 0) if fmt == "csv" else lines
+
+
+def _quarantine_file(m: Manifest, data: bytes | None) -> None:
+    dest = paths().quarantine / m.channel / m.partition_date
+    dest.mkdir(parents=True, exist_ok=True)
+    safe = m.file_name.replace("/", "_").replace("\\", "_") or "unnamed"
+    target = dest / f"{m.load_id}__{safe}"
+    if data is not None:
+        target.write_bytes(data)
+    (dest / f"{m.load_id}__{safe}.reason.txt").write_text(
+        f"file: {m.source_path}\nsha256: {m.sha256}\nreason: {m.reason}\n")
+
+
+def _cell(v: Any, typ: str) -> Any:
+    if v is None:
+        return None
+    if typ == "decimal":
+        return v.quantize(SIX_PLACES, rounding=ROUND_HALF_EVEN)
+    return v
+
+
+def _to_arrow(entity: reg.Entity, frame: pd.DataFrame) -> pa.Table:
+    arrays, names = [], []
+    for col, typ in entity.columns.items():
+        values = [_cell(v, typ) for v in frame[col].tolist()]
+        arrays.append(pa.array(values, type=ARROW_TYPES[typ]))
+        names.append(col)
+    arrays.append(pa.array(frame[ROW_NUMBER].astype("int64").tolist(), type=pa.int64()))
+    names.append(ROW_NUMBER)
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def _record_json(row: pd.Series) -> str:
+    return json.dumps({k: (None if v is None else str(v)) for k, v in row.items()
+                       if k != ROW_NUMBER}, sort_keys=True)
+
+
+def stage_file(f: ExportFile, run_id: str, out_dir: Path) -> Manifest:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    channel = reg.load().channel(f.channel_id)
+    entity = channel.entity_for_file(f.name)
+    m = Manifest(load_id=uuid.uuid4().hex[:16], run_id=run_id, channel=f.channel_id,
+                 entity=entity.id if entity else None, partition_date=f.partition.isoformat(),
+                 source_path=f.url, file_name=f.name, started_at=_now())
+    data: bytes | None = None
+    try:
+        data = _read(f)
+        m.sha256, m.bytes = hashlib.sha256(data).hexdigest(), len(data)
+        if entity is None:
+            m.rows_in = _count_lines(data, "csv" if f.name.endswith(".csv") else "ndjson")
+            raise StructuralError(
+                f"file name {f.name!r} matches no export of channel {f.channel_id!r} "
+                f"(expected one of: {', '.join(e.pattern for e in channel.entities)})")
+        _stage_rows(m, entity, channel, f, data, out_dir)
+    except Exception as exc:  # noqa: BLE001 - every file ends in the ledger with a reason
+        reason = str(exc) if isinstance(exc, StructuralError) else (
+            f"loader error while parsing/validating ({type(exc).__name__}: {exc})")
+        m.verdict, m.reason = "quarantined", reason
+        if not m.rows_in and data is not None:
+            m.rows_in = _count_lines(data, entity.format if entity else "csv")
+        m.rows_good, m.rows_bad = 0, m.rows_in
+        _quarantine_file(m, data)
+    m.finished_at = _now()
+    m.write(out_dir)
+    return m
+
+
+def _read(f: ExportFile) -> bytes:
+    p = f.open_path()
+    if p.protocol in ("file", "local"):
+        local = Path(p.path)
+        if local.is_symlink():
+            raise StructuralError("file is a symbolic link; refusing to follow it out of the landing zone")
+        if local.stat().st_size > MAX_FILE_BYTES:
+            raise StructuralError(f"file is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise StructuralError(f"cannot read file: {exc}") from exc
+
+
+def _stage_rows(m: Manifest, entity: reg.Entity, channel: reg.Channel, f: ExportFile,
+                data: bytes, out_dir: Path) -> None:
+    parsed = entity.parse_function()(data, f.name, entity, channel)
+    m.rows_in, m.notes = parsed.rows_in, list(parsed.notes)
+    frame = hash_pii(entity, parsed.frame).reset_index(drop=True)
+    outcome = validate(entity, frame, date.fromisoformat(m.partition_date))
+    m.validation_summary = outcome.summary
+    results = out_dir / f"{m.load_id}.ge.json"
+    results.write_text(json.dumps(outcome.results, default=str))
+    m.ge_results = str(results)
+    if outcome.structural_failure:
+        raise StructuralError(outcome.structural_failure)
+
+    bad_idx = sorted(outcome.row_reasons)
+    good = frame.drop(index=bad_idx)
+    bad = frame.loc[bad_idx]
+    # Rows a parser collapsed (Meta long format) count once per record; rows_in stays what
+    # arrived, so the difference is accounted as folded into their records.
+    m.rows_bad = len(bad)
+    m.rows_good = m.rows_in - m.rows_bad
+    if len(good):
+        gp = out_dir / f"{m.load_id}.good.parquet"
+        pq.write_table(_to_arrow(entity, good), gp)
+        m.good_parquet = str(gp)
+    if len(bad):
+        bp = out_dir / f"{m.load_id}.bad.parquet"
+        pq.write_table(pa.table({
+            ROW_NUMBER: pa.array([int(x) for x in bad[ROW_NUMBER]], pa.int64()),
+            "reason": pa.array(["; ".join(outcome.row_reasons[i]) for i in bad_idx], pa.string()),
+            "record": pa.array([_record_json(r) for _, r in bad.iterrows()], pa.string()),
+        }), bp)
+        m.bad_parquet = str(bp)
+
