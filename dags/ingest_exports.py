@@ -57,7 +57,8 @@ def _window() -> tuple[date, date]:
 )
 def ingest__exports():
     @task
-    def plan_exports() -> dict:
+    def plan_exports() -> list[dict]:
+        """One batch per channel holding the window's files that are not in the ledger yet."""
         from journeymart.ingest import plan_exports
 
         start, end = _window()
@@ -70,21 +71,23 @@ def ingest__exports():
         return stage_channel(batch, get_current_context()["run_id"])
 
     @task(pool="duckdb_writer", outlets=RAW_ASSETS, trigger_rule="all_done")
-    def publish_raw(manifests: list[list[str]], plan: dict) -> dict:
+    def publish_raw(manifests: list[list[str]], batches: list[dict]) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from journeymart.ingest import publish_run
+        from journeymart.ingest import missing_deliveries, publish_run
 
         ctx = get_current_context()
+        start, end = _window()
+        missing = missing_deliveries(start, end, ctx["params"].get("channels"))
         groups = list(manifests or [])
         flat = [p for group in groups for p in (group or [])]
-        summary = publish_run(flat, plan["missing"], ctx["run_id"])
+        summary = publish_run(flat, missing, ctx["run_id"])
         for table in summary.tables:
             ctx["outlet_events"][Asset(f"journeymart://warehouse/raw/{table}", group="raw")].extra = {
                 "run_id": ctx["run_id"]}
         # A stage task that crashed left no manifests: what staged is published, the rest stays
         # unledgered (so the next run retries it), and the run fails loudly.
-        crashed = len(plan["batches"]) - sum(1 for g in groups if g is not None)
+        crashed = len(batches or []) - sum(1 for g in groups if g is not None)
         if crashed > 0:
             raise AirflowFailException(f"{crashed} stage_channel task(s) failed; published the rest")
         return {"by_status": summary.by_status, "rows_loaded": summary.rows_loaded,
@@ -98,9 +101,9 @@ def ingest__exports():
         if summary["missing"]:
             raise AirflowFailException("missing deliveries:\n" + "\n".join(summary["missing"]))
 
-    plan = plan_exports()
-    staged = stage_channel.expand(batch=plan["batches"])
-    check_freshness(publish_raw(staged, plan))
+    batches = plan_exports()
+    staged = stage_channel.expand(batch=batches)
+    check_freshness(publish_raw(staged, batches))
 
 
 ingest__exports()

@@ -47,7 +47,7 @@ def get_dag(dag_id: str) -> Any:
     configure()
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(DAGS_FOLDER), include_examples=False)
+    bag = DagBag(dag_folder=str(DAGS_FOLDER))
     if dag_id not in bag.dags:
         raise KeyError(f"DAG {dag_id!r} not found; import errors: {bag.import_errors}")
     return bag.dags[dag_id]

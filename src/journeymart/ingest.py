@@ -59,30 +59,38 @@ def _applied(urls: list[str]) -> dict[str, set[str | None]]:
     return out
 
 
-def plan_exports(start: date, end: date, channel_ids: list[str] | None = None,
-                 now: datetime | None = None) -> dict[str, Any]:
-    """New files per channel in [start, end] and the daily deliveries missing past due."""
-    now = now or datetime.now(UTC)
+def _channels(channel_ids: list[str] | None) -> list[reg.Channel]:
     registry = reg.load()
-    channels = [registry.channel(c) for c in channel_ids] if channel_ids else list(registry.channels)
-    found: dict[str, list[ExportFile]] = {}
-    missing: list[MissingDelivery] = []
-    for ch in channels:
-        for day in days(start, end):
-            files = list_exports(ch.id, day)
-            found.setdefault(ch.id, []).extend(files)
-            for e in ch.entities:
-                due = datetime.combine(day + timedelta(days=1), time.min, UTC) + timedelta(hours=e.due_hours)
-                if e.cadence == "daily" and now >= due and not any(e.matches(f.name) for f in files):
-                    missing.append(MissingDelivery(ch.id, e.id, day, due,
-                                                   str(root() / ch.id / day.isoformat())))
+    return [registry.channel(c) for c in channel_ids] if channel_ids else list(registry.channels)
+
+
+def plan_exports(start: date, end: date, channel_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """One batch per channel with the files in [start, end] not yet in the ledger."""
+    found = {ch.id: [f for day in days(start, end) for f in list_exports(ch.id, day)]
+             for ch in _channels(channel_ids)}
     applied = _applied([f.url for fs in found.values() for f in fs])
     batches = []
     for ch_id, files in found.items():
         new = [f for f in files if not _already(f, applied)]
         if new:
             batches.append({"channel": ch_id, "files": [_to_dict(f) for f in new]})
-    return {"batches": batches, "missing": [_missing_dict(m) for m in missing]}
+    return batches
+
+
+def missing_deliveries(start: date, end: date, channel_ids: list[str] | None = None,
+                       now: datetime | None = None) -> list[dict[str, str]]:
+    """Daily exports with no file in the landing zone after they were due."""
+    now = now or datetime.now(UTC)
+    missing = []
+    for ch in _channels(channel_ids):
+        for day in days(start, end):
+            names = [f.name for f in list_exports(ch.id, day)]
+            for e in ch.entities:
+                due = datetime.combine(day + timedelta(days=1), time.min, UTC) + timedelta(hours=e.due_hours)
+                if e.cadence == "daily" and now >= due and not any(e.matches(n) for n in names):
+                    missing.append(_missing_dict(MissingDelivery(
+                        ch.id, e.id, day, due, str(root() / ch.id / day.isoformat()))))
+    return missing
 
 
 def _already(f: ExportFile, applied: dict[str, set[str | None]]) -> bool:
@@ -135,6 +143,5 @@ def store_validation_results(manifest_paths: list[Path], run_id: str) -> None:
 def run_window(start: date, end: date, run_id: str, channel_ids: list[str] | None = None,
                now: datetime | None = None) -> PublishSummary:
     """Plan → stage → publish in this process: what the DAG does, without Airflow (tests)."""
-    plan = plan_exports(start, end, channel_ids, now)
-    manifests = [p for b in plan["batches"] for p in stage_channel(b, run_id)]
-    return publish_run(manifests, plan["missing"], run_id)
+    manifests = [p for b in plan_exports(start, end, channel_ids) for p in stage_channel(b, run_id)]
+    return publish_run(manifests, missing_deliveries(start, end, channel_ids, now), run_id)

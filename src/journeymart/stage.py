@@ -25,7 +25,7 @@ from journeymart.config import paths
 from journeymart.landing import ExportFile
 from journeymart.parsers.base import ROW_NUMBER, StructuralError
 from journeymart.pii import hash_pii
-from journeymart.validation import validate
+from journeymart.validation import PARSE_ERROR, validate
 
 MAX_FILE_BYTES = 2 * 1024**3
 ARROW_TYPES = {
@@ -118,7 +118,7 @@ def _to_arrow(entity: reg.Entity, frame: pd.DataFrame) -> pa.Table:
 
 def _record_json(row: pd.Series) -> str:
     return json.dumps({k: (None if v is None else str(v)) for k, v in row.items()
-                       if k != ROW_NUMBER}, sort_keys=True)
+                       if k not in (ROW_NUMBER, PARSE_ERROR)}, sort_keys=True)
 
 
 def stage_file(f: ExportFile, run_id: str, out_dir: Path) -> Manifest:
@@ -170,6 +170,8 @@ def _stage_rows(m: Manifest, entity: reg.Entity, channel: reg.Channel, f: Export
     parsed = entity.parse_function()(data, f.name, entity, channel)
     m.rows_in, m.notes = parsed.rows_in, list(parsed.notes)
     frame = hash_pii(entity, parsed.frame).reset_index(drop=True)
+    if PARSE_ERROR not in frame.columns:
+        frame[PARSE_ERROR] = None
     outcome = validate(entity, frame, date.fromisoformat(m.partition_date))
     m.validation_summary = outcome.summary
     results = out_dir / f"{m.load_id}.ge.json"

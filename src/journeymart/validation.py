@@ -14,6 +14,7 @@ meaningful on rows that passed earlier ones:
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from dataclasses import dataclass, field
@@ -30,7 +31,10 @@ from journeymart.registry import Entity
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 STRUCTURE = {"expect_column_to_exist", "expect_table_row_count_to_be_between"}
-TYPES = {"expect_column_values_to_be_in_type_list", "expect_column_values_to_be_json_parseable"}
+TYPES = {"expect_column_values_to_be_in_type_list", "expect_column_values_to_be_json_parseable",
+         "expect_column_values_to_be_null"}
+# Set by parsers on rows they could only partly read (ragged CSV row, invalid JSON line).
+PARSE_ERROR = "_parse_error"
 PY_TYPES = {
     "int": ["int"],
     "decimal": ["Decimal"],
@@ -59,6 +63,8 @@ def suite_dict(entity: Entity) -> dict[str, Any]:
         E.ExpectColumnValuesToBeInTypeList(column=c, type_list=PY_TYPES[t])
         for c, t in entity.columns.items() if t in PY_TYPES
     ]
+    exps.append(E.ExpectColumnValuesToBeNull(
+        column=PARSE_ERROR, meta={"why": "rows the parser could not read cleanly"}))
     exps += [E.ExpectColumnValuesToBeJsonParseable(column=c)
              for c, t in entity.columns.items() if t == "json"]
     exps += [E.ExpectColumnValuesToNotBeNull(column=c) for c in entity.required]
@@ -167,7 +173,7 @@ def _run(entity: Entity, frame: pd.DataFrame, types: set[str] | None, exclude: s
     import great_expectations as gx
 
     full = load_suite(entity.table)
-    exps = [e for e in full.expectations
+    exps = [copy.copy(e) for e in full.expectations
             if (types is None or e.expectation_type in types) and e.expectation_type not in exclude]
     suite = gx.ExpectationSuite(name=entity.table, expectations=exps)
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})

@@ -301,7 +301,7 @@ def cast_record(entity: Entity, values: dict[str, Any], *, tz: str = "UTC") -> d
 
 
 # ---------------------------------------------------------------------------------------
-# shared building blocks for the channel parsers (added with them; nothing above changed)
+# shared building blocks for the channel parsers
 
 # A thousands-grouped number: "12,345.00", "1,234,567", "-1,000.5". Anything else that holds
 # a comma ("12,5" = a decimal comma, "1,23") is left alone so its cast fails visibly.
@@ -368,7 +368,8 @@ def finish(entity: Entity, records: list[dict[str, Any]], rows_in: int,
     return Parsed(build_frame(entity, records), rows_in, tuple(notes))
 
 
-def _norm(header: str) -> str:
+def norm_header(header: str) -> str:
+    """Header names compare ignoring case and extra spaces ("Created At" == "Created at")."""
     return " ".join(header.strip().lower().split())
 
 
@@ -381,16 +382,15 @@ class CsvTable:
     notes: list[str]
 
     def __post_init__(self) -> None:
-        # Header names are matched ignoring case and extra spaces ("Created At" == "Created at").
-        self.names = [_norm(h) for h in self.header]
+        self.names = [norm_header(h) for h in self.header]
 
     def has(self, column: str) -> bool:
-        return _norm(column) in self.names
+        return norm_header(column) in self.names
 
     @staticmethod
     def value(row: dict[str, str], column: str) -> str | None:
         """The cell of `column` in a row from `dicts()` (None when absent or short row)."""
-        return row.get(_norm(column))
+        return row.get(norm_header(column))
 
     def dicts(self) -> Iterator[tuple[int, dict[str, str]]]:
         """(row number, {normalised header: cell}); a short row misses its last keys."""
@@ -438,7 +438,6 @@ def read_csv(data: bytes, name: str, *, header_startswith: str | None = None) ->
 
 def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tuple[str, ...]],
               *, tz: str, casts: dict[str, Callable[[Any], Any]] | None = None,
-              defaults: dict[str, Any] | None = None, require: Iterable[str] = (),
               header_startswith: str | None = None) -> Parsed:
     """The whole job for a flat CSV export whose columns map one-to-one onto the entity.
 
@@ -446,31 +445,26 @@ def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tu
               for entity.pii columns); header matching ignores case and extra spaces
     tz:       zone for naive timestamps
     casts:    per-target cast overrides (date formats, micros, ...)
-    defaults: target -> value when the native column is absent (account currency, ...)
-    require:  native headers required beyond those backing entity.required
+
+    Native columns backing a required column must be in the header (else StructuralError
+    naming them); other absent columns load as NULL and are mentioned in the notes.
     """
     table = read_csv(data, name, header_startswith=header_startswith)
-    defaults = defaults or {}
     pii_required = {src for src, col in entity.pii.items() if col in entity.required}
     targets = {native: (t,) if isinstance(t, str) else t for native, t in fields.items()}
     needed = [native for native, ts in targets.items()
-              if any((t in entity.required or t in pii_required) and t not in defaults for t in ts)]
-    missing = [native for native in [*needed, *require] if not table.has(native)]
+              if any(t in entity.required or t in pii_required for t in ts)]
+    missing = [native for native in needed if not table.has(native)]
     if missing:
         raise StructuralError(f"missing required columns in header: {', '.join(missing)}")
     notes = list(table.notes)
     absent = [native for native in targets if not table.has(native)]
     if absent:
-        notes.append(f"columns absent, loaded as NULL or account default: {', '.join(absent)}")
+        notes.append(f"columns absent, loaded as NULL: {', '.join(absent)}")
     records = []
     for n, row in table.dicts():
-        values: dict[str, Any] = {}
-        for native, ts in targets.items():
-            for t in ts:
-                if native not in absent:
-                    values[t] = table.value(row, native)
-                elif t in defaults:
-                    values[t] = defaults[t]
+        values = {t: table.value(row, native)
+                  for native, ts in targets.items() if native not in absent for t in ts}
         record = cast_row(entity, values, tz=tz, casts=casts)
         record[ROW_NUMBER] = n
         records.append(record)
@@ -504,7 +498,10 @@ def read_ndjson(data: bytes, name: str) -> tuple[list[NdjsonLine], list[str]]:
     the file is not NDJSON at all and that is structural."""
     text = read_text(data, name)
     lines: list[NdjsonLine] = []
-    for i, raw in enumerate(text.splitlines(), start=1):
+    # split on "\n" only: str.splitlines() would also split inside JSON strings holding
+    # U+2028 or form feeds, which are valid unescaped in JSON.
+    for i, raw in enumerate(text.split("\n"), start=1):
+        raw = raw.removesuffix("\r")
         if not raw.strip():
             continue
         try:

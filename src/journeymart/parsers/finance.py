@@ -12,6 +12,7 @@ from journeymart.parsers.base import (
     StructuralError,
     cast_row,
     finish,
+    norm_header,
     parse_csv,
     read_csv,
 )
@@ -41,8 +42,8 @@ def parse_budget_plan(data: bytes, name: str, entity: Entity, channel: Channel) 
     missing = [c for c in PLAN_FIXED if not table.has(c)]
     if missing:
         raise StructuralError(f"missing required columns in header: {', '.join(missing)}")
-    fixed = {" ".join(c.lower().split()) for c in PLAN_FIXED}
-    months = {h: _month(h) for h in table.header if " ".join(h.lower().split()) not in fixed}
+    fixed = {norm_header(c) for c in PLAN_FIXED}
+    months = {h: _month(h) for h in table.header if norm_header(h) not in fixed}
     month_cols = {h: m for h, m in months.items() if m is not None}
     if not month_cols:
         raise StructuralError("no month columns (YYYY-MM) in the budget plan header")

@@ -36,8 +36,10 @@ def _param(value: Any) -> Any:
 
 def _event(e: dict[str, Any], currency: str) -> dict[str, Any]:
     raw_params = e.get("event_params") or []
-    params = {p.get("key"): _param(p.get("value")) for p in raw_params if isinstance(p, dict)}
-    cts = e.get("collected_traffic_source") or {}
+    params = {p.get("key"): _param(p.get("value"))
+              for p in (raw_params if isinstance(raw_params, list) else []) if isinstance(p, dict)}
+    cts = e.get("collected_traffic_source")
+    cts = cts if isinstance(cts, dict) else {}  # null on events without collected attribution
 
     revenue = dig(e, "ecommerce", "purchase_revenue")
     if revenue is None and e.get("event_name") == "purchase":

@@ -31,8 +31,8 @@ def parse_ad_reports(data: bytes, name: str, entity: Entity, channel: Channel) -
     items = json_list(doc, "data", "list")
 
     def extract(row: dict[str, Any]) -> dict[str, Any]:
-        dims = row.get("dimensions") or {}
-        metrics = row.get("metrics") or {}
+        dims = row.get("dimensions") if isinstance(row.get("dimensions"), dict) else {}
+        metrics = row.get("metrics") if isinstance(row.get("metrics"), dict) else {}
         stat = dims.get("stat_time_day", dims.get("stat_time_hour"))
         # Wall-clock time in the advertiser's zone: stays naive, the zone goes beside it.
         stat_time = to_local_timestamp(stat)

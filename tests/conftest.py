@@ -1,0 +1,53 @@
+"""Shared fixtures: an isolated JOURNEYMART_HOME per test, and one small demo landing zone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+DEMO = {"start": date(2026, 1, 1), "days": 6, "customers": 150, "seed": 7}
+
+
+@pytest.fixture
+def jm_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "jm"
+    monkeypatch.setenv("JOURNEYMART_HOME", str(home))
+    monkeypatch.delenv("JOURNEYMART_LANDING_URL", raising=False)
+    monkeypatch.delenv("JOURNEYMART_WAREHOUSE", raising=False)
+    from journeymart.config import paths
+
+    paths().ensure()
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small generated landing zone (read-only: copy it before changing files)."""
+    from journeymart.generate import generate_landing
+
+    out = tmp_path_factory.mktemp("demo") / "landing"
+    generate_landing(out, DEMO["start"], DEMO["days"], DEMO["customers"], DEMO["seed"], progress=False)
+    return out
+
+
+@pytest.fixture
+def demo_home(jm_home: Path, demo_landing: Path) -> Path:
+    """JOURNEYMART_HOME with a private copy of the demo landing zone."""
+    shutil.copytree(demo_landing, jm_home / "landing", dirs_exist_ok=True)
+    return jm_home
+
+
+def write(path: Path, data: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return path
+
+
+def env_for(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["JOURNEYMART_HOME"] = str(home)
+    return env

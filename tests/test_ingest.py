@@ -1,0 +1,211 @@
+"""Ingestion: the GE gate, quarantine, ledger, idempotence, PII, single writer.
+
+Every test runs the real loader against a real DuckDB file in a private JOURNEYMART_HOME.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import DEMO, env_for, write
+from journeymart import registry
+from journeymart.ingest import missing_deliveries, run_window
+
+DAY = date(2026, 1, 5)
+GADS_HEADER = ("segments.date,customer.id,customer.descriptive_name,customer.currency_code,"
+               "customer.time_zone,campaign.id,campaign.name,campaign.advertising_channel_type,"
+               "metrics.impressions,metrics.clicks,metrics.cost_micros,metrics.conversions,"
+               "metrics.conversions_value")
+
+
+def gads_file(home: Path, rows: list[str], day: date = DAY, header: str = GADS_HEADER) -> Path:
+    body = "\r\n".join([header, *rows]) + "\r\n"
+    return write(home / "landing" / "google_ads" / day.isoformat()
+                 / f"campaign_performance_{day.isoformat()}.csv", body)
+
+
+def gads_row(campaign: int, cost_micros: str = "12340000", impressions: int = 1000,
+             clicks: int = 50, day: date = DAY) -> str:
+    return (f"{day.isoformat()},123-456-7890,Acme US,USD,America/New_York,{campaign},Campaign {campaign},"
+            f"SEARCH,{impressions},{clicks},{cost_micros},1.0,25.50")
+
+
+def q(home: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def load(day: date = DAY, channels: list[str] | None = None, run_id: str = "test") -> object:
+    return run_window(day, day, run_id, channels or ["google_ads"],
+                      now=datetime(2026, 1, 6, tzinfo=UTC))  # nothing is past due yet
+
+
+def test_negative_spend_row_is_quarantined_and_the_rest_loads(jm_home: Path) -> None:
+    gads_file(jm_home, [gads_row(1), gads_row(2, cost_micros="-5000000"), gads_row(3)])
+    load()
+    loaded = q(jm_home, "select campaign_id, cost from raw.google_ads__campaign_stats order by 1")
+    assert loaded == [("1", Decimal("12.340000")), ("3", Decimal("12.340000"))]
+    [(row_number, reason)] = q(jm_home, "select _row_number, reason from quarantine.google_ads__campaign_stats")
+    assert row_number == 2
+    assert "expect_column_values_to_be_between(column=cost" in reason and "-5" in reason
+    [(status, rows_in, ok, bad)] = q(jm_home, "select status, rows_in, rows_loaded, rows_quarantined "
+                                              "from audit.load_ledger")
+    assert (status, rows_in, ok, bad) == ("partial", 3, 2, 1)
+
+
+def test_clicks_above_impressions_and_bad_types_are_quarantined_with_reasons(jm_home: Path) -> None:
+    gads_file(jm_home, [gads_row(1), gads_row(2, impressions=10, clicks=50), gads_row(3, cost_micros="\"12,5\""), gads_row(4) + ",extra"])
+    load()
+    reasons = dict(q(jm_home, "select _row_number, reason from quarantine.google_ads__campaign_stats"))
+    assert "expect_column_pair_values_a_to_be_greater_than_b" in reasons[2]
+    assert "type_list" in reasons[3] and "12,5" in reasons[3]
+    assert 4 in reasons, "a row with more cells than the header must not load"
+
+
+def test_file_missing_a_required_column_is_quarantined_whole(jm_home: Path) -> None:
+    header = GADS_HEADER.replace(",metrics.cost_micros", "")
+    rows = [",".join(r.split(",")[:10] + r.split(",")[11:]) for r in (gads_row(1), gads_row(2))]
+    src = gads_file(jm_home, rows, header=header)
+    load()
+    [(status, rows_in, bad, reason)] = q(
+        jm_home, "select status, rows_in, rows_quarantined, reason from audit.load_ledger")
+    assert status == "quarantined" and rows_in == bad == 2
+    assert "cost_micros" in reason
+    copies = list((jm_home / "quarantine" / "google_ads" / DAY.isoformat()).iterdir())
+    assert any(p.read_bytes() == src.read_bytes() for p in copies)
+    assert any(p.name.endswith(".reason.txt") and "cost_micros" in p.read_text() for p in copies)
+    assert not q(jm_home, "select * from information_schema.tables where table_schema = 'raw'")
+
+
+def test_rows_outside_the_partition_window_are_quarantined(jm_home: Path) -> None:
+    gads_file(jm_home, [gads_row(1), gads_row(2, day=date(2026, 1, 9))])
+    load()
+    [(n, reason)] = q(jm_home, "select _row_number, reason from quarantine.google_ads__campaign_stats")
+    assert n == 2 and "column=date" in reason
+
+
+def test_same_file_twice_loads_once_and_rerun_changes_nothing(jm_home: Path) -> None:
+    src = gads_file(jm_home, [gads_row(1), gads_row(2)])
+    load(run_id="first")
+    before = q(jm_home, "select count(*) from audit.load_ledger")
+    load(run_id="rerun")  # the same logical date again
+    assert q(jm_home, "select count(*) from audit.load_ledger") == before
+    # The same bytes delivered again under another name: recorded, not loaded.
+    write(src.with_name("campaign_performance_2026-01-05_copy.csv"), src.read_bytes())
+    load(run_id="copy")
+    statuses = sorted(r[0] for r in q(jm_home, "select status from audit.load_ledger"))
+    assert statuses == ["loaded", "skipped_duplicate"]
+    assert q(jm_home, "select count(*) from raw.google_ads__campaign_stats") == [(2,)]
+
+
+def test_corrected_redelivery_replaces_its_predecessor(jm_home: Path) -> None:
+    gads_file(jm_home, [gads_row(1), gads_row(2)])
+    load(run_id="first")
+    gads_file(jm_home, [gads_row(1, cost_micros="99000000"), gads_row(2), gads_row(3)])
+    load(run_id="corrected")
+    ledger = q(jm_home, "select status, superseded_by is not null from audit.load_ledger order by started_at")
+    assert ledger == [("superseded", True), ("loaded", False)]
+    rows = q(jm_home, "select campaign_id, cost from raw.google_ads__campaign_stats order by 1")
+    assert rows == [("1", Decimal("99")), ("2", Decimal("12.34")), ("3", Decimal("12.34"))]
+    # every raw row traces back to the live load
+    assert q(jm_home, """select count(*) from raw.google_ads__campaign_stats r
+                         join audit.load_ledger l on l.load_id = r._load_id
+                         where l.status = 'loaded' and l.sha256 = r._file_sha256""") == [(3,)]
+
+
+def test_unknown_file_name_is_quarantined_with_a_reason(jm_home: Path) -> None:
+    write(jm_home / "landing" / "google_ads" / DAY.isoformat() / "notes.txt", "hello\n")
+    load()
+    [(status, reason)] = q(jm_home, "select status, reason from audit.load_ledger")
+    assert status == "quarantined" and "matches no export" in reason
+
+
+def test_missing_daily_delivery_is_recorded_and_a_late_file_loads_next_run(jm_home: Path) -> None:
+    late = datetime(2026, 1, 10, tzinfo=UTC)
+    missing = missing_deliveries(DAY, DAY, ["google_ads"], now=late)
+    assert [(m["channel"], m["entity"], m["partition_date"]) for m in missing] == [
+        ("google_ads", "campaign_stats", "2026-01-05")]
+    summary = run_window(DAY, DAY, "r1", ["google_ads"], now=late)
+    assert summary.missing and "google_ads/campaign_stats" in summary.missing[0] and "2026-01-05" in summary.missing[0]
+    assert q(jm_home, "select status, partition_date from audit.load_ledger") == [("missing", DAY)]
+    gads_file(jm_home, [gads_row(1)])  # the file arrives late
+    summary = run_window(DAY, DAY, "r2", ["google_ads"], now=late)
+    assert not summary.missing
+    assert sorted(r[0] for r in q(jm_home, "select status from audit.load_ledger")) == ["loaded", "missing"]
+
+
+def test_ge_gate_fails_a_bad_batch_and_passes_a_good_one() -> None:
+    """GE itself decides: a failing expectation fails, a passing one passes (pandas path)."""
+    import pandas as pd
+
+    from journeymart.validation import validate
+
+    entity = registry.load().channel("finance").entity("fx_rates")
+    good = pd.DataFrame({"rate_date": [DAY], "base_currency": ["EUR"], "quote_currency": ["USD"],
+                         "rate": [Decimal("1.08")], "_row_number": [1]}, dtype=object)
+    bad = good.copy()
+    bad.loc[0, "rate"] = Decimal("-1")
+    bad.loc[0, "base_currency"] = "XXX"
+    ok, ko = validate(entity, good, DAY), validate(entity, bad, DAY)
+    assert ok.summary["success"] and not ok.row_reasons
+    assert not ko.summary["success"]
+    reasons = " ".join(ko.row_reasons[0])
+    assert "column=rate" in reasons and "column=base_currency" in reasons
+    assert all(r["success"] for r in ok.results)
+    assert not all(r["success"] for r in ko.results)
+
+
+def test_two_parallel_ingest_processes_do_not_collide(jm_home: Path) -> None:
+    for d in range(3):
+        day = date(2026, 1, 5 + d)
+        gads_file(jm_home, [gads_row(1, day=day), gads_row(2, day=day)], day=day)
+        write(jm_home / "landing" / "finance" / day.isoformat() / f"fx_rates_{day.isoformat()}.csv",
+              f"rate_date,base_currency,quote_currency,rate\n{day},EUR,USD,1.080000\n{day},GBP,USD,1.270000\n")
+    code = ("import sys; from datetime import date, datetime, UTC; from journeymart.ingest import run_window;"
+            "run_window(date(2026,1,5), date(2026,1,7), sys.argv[1], [sys.argv[1]], now=datetime(2026,1,1,tzinfo=UTC))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, ch], env=env_for(jm_home),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for ch in ("google_ads", "finance")]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err.decode()[-2000:]
+        assert b"lock" not in err.lower() or b"Could not set lock" not in err
+    assert q(jm_home, "select channel, count(*) from audit.load_ledger where status = 'loaded' "
+                      "group by 1 order by 1") == [("finance", 3), ("google_ads", 3)]
+
+
+@pytest.mark.slow
+def test_demo_landing_loads_with_reconciling_ledger_and_no_email(demo_home: Path) -> None:
+    end = date.fromordinal(DEMO["start"].toordinal() + DEMO["days"] - 1)
+    run_window(DEMO["start"], end, "demo", now=datetime(2026, 1, 1, tzinfo=UTC))
+    ledger = q(demo_home, "select channel, entity, status, rows_in, rows_loaded, rows_quarantined, reason "
+                          "from audit.load_ledger")
+    assert ledger
+    for ch, ent, status, rows_in, ok, bad, reason in ledger:
+        assert rows_in == ok + bad, (ch, ent)
+        assert status == "loaded", (ch, ent, status, reason)  # generated demo data is clean
+    for e in registry.load().entities:  # every registry entity produced raw rows
+        assert q(demo_home, f"select count(*) from raw.{e.table}")[0][0] > 0, e.table
+    # lineage on every raw row, and no raw e-mail anywhere in the warehouse
+    email = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+    cols = q(demo_home, """select table_schema, table_name, column_name from information_schema.columns
+                           where data_type in ('VARCHAR', 'JSON')""")
+    assert cols
+    for schema, table, col in cols:
+        hits = q(demo_home, f'select count(*) from "{schema}"."{table}" where regexp_matches("{col}"::varchar, ?)',
+                 [email.pattern])
+        assert hits == [(0,)], f"e-mail address found in {schema}.{table}.{col}"
+    for e in registry.load().entities:
+        assert q(demo_home, f"""select count(*) from raw.{e.table} where _source_file is null
+                 or _file_sha256 is null or _row_number is null or _loaded_at is null or _load_id is null""") == [(0,)]
+    from journeymart.gx_docs import docs_index
+
+    assert docs_index().exists()
