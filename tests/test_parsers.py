@@ -490,6 +490,20 @@ def test_google_cost_micros_uncastable_keeps_string_in_both_columns():
     assert r["cost_micros"] == "12.3e6" and r["cost"] == "12.3e6"
 
 
+def test_rows_with_a_wrong_cell_count_stay_uncast_so_they_quarantine():
+    data = GOOGLE_ADS + crlf(
+        "2026-01-05,1234567890,Demo Co,USD,America/New_York,333,Shifted, name,SEARCH,10,1,1000000,0,0",
+        "2026-01-05,1234567890,Demo Co,USD",
+    )
+    p = parse("google_ads__campaign_stats", data)
+    assert p.rows_in == 4 and len(p.frame) == 4
+    extra, short = rows(p)[2:]
+    assert extra["date"] == "2026-01-05" and extra["impressions"] == "SEARCH"
+    assert extra["cost"] == "1" and extra[ROW_NUMBER] == 3
+    assert short["date"] == "2026-01-05" and short["impressions"] is None
+    assert any("cell count different from the header (first: row 3)" in n for n in p.notes)
+
+
 # ---------------------------------------------------------------------------------------
 # structural errors: the whole file is refused with a reason a person can act on
 

@@ -383,6 +383,9 @@ class CsvTable:
 
     def __post_init__(self) -> None:
         self.names = [norm_header(h) for h in self.header]
+        # A row with more or fewer cells than the header (an unquoted comma, a lost one) has
+        # cells that may sit under the wrong column: such rows are not cast (see `uncast`).
+        self.ragged = {n for n, cells in self.rows if len(cells) != len(self.header)}
 
     def has(self, column: str) -> bool:
         return norm_header(column) in self.names
@@ -429,11 +432,18 @@ def read_csv(data: bytes, name: str, *, header_startswith: str | None = None) ->
         footer += 1
     if footer:
         notes.append(f"skipped {footer} totals footer row(s)")
-    ragged = [n for n, cells in body if len(cells) != len(header)]
-    if ragged:
-        notes.append(f"{len(ragged)} row(s) have a cell count different from the header "
-                     f"(first: row {ragged[0]})")
-    return CsvTable(header, body, notes)
+    table = CsvTable(header, body, notes)
+    if table.ragged:
+        notes.append(f"{len(table.ragged)} row(s) have a cell count different from the header "
+                     f"(first: row {min(table.ragged)}); their cells are kept uncast so the type "
+                     "check quarantines them")
+    return table
+
+
+def uncast(values: dict[str, Any]) -> dict[str, Any]:
+    """Cells kept as their original text: for rows whose cells cannot be trusted to be under
+    their header, so every typed column fails the suite's type check instead of loading."""
+    return {k: to_str(v) for k, v in values.items()}
 
 
 def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tuple[str, ...]],
@@ -465,7 +475,7 @@ def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tu
     for n, row in table.dicts():
         values = {t: table.value(row, native)
                   for native, ts in targets.items() if native not in absent for t in ts}
-        record = cast_row(entity, values, tz=tz, casts=casts)
+        record = uncast(values) if n in table.ragged else cast_row(entity, values, tz=tz, casts=casts)
         record[ROW_NUMBER] = n
         records.append(record)
     return finish(entity, records, len(table.rows), notes)

@@ -15,6 +15,7 @@ from journeymart.parsers.base import (
     norm_header,
     parse_csv,
     read_csv,
+    uncast,
 )
 from journeymart.registry import Channel, Entity
 
@@ -61,7 +62,11 @@ def parse_budget_plan(data: bytes, name: str, entity: Entity, channel: Channel) 
                 "month": month,
                 "planned_amount": table.value(row, header),
             }
-            records.append({**cast_row(entity, values, tz=channel.timezone), ROW_NUMBER: n})
+            if n in table.ragged:  # month comes from the header; the cells are untrusted
+                record = {**uncast(values), "month": month}
+            else:
+                record = cast_row(entity, values, tz=channel.timezone)
+            records.append({**record, ROW_NUMBER: n})
     notes.append(f"unpivoted {len(table.rows)} plan row(s) x {len(month_cols)} month(s) "
                  f"into {len(records)} record(s)")
     return finish(entity, records, len(table.rows), notes)

@@ -23,6 +23,7 @@ from journeymart.parsers.base import (
     read_csv,
     read_text,
     to_json,
+    uncast,
 )
 from journeymart.registry import Channel, Entity
 
@@ -93,7 +94,11 @@ def _parse_keboola_csv(data: bytes, name: str, entity: Entity, channel: Channel)
 
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     ignored: dict[str, int] = {}
+    records = []
     for n, row in table.dicts():
+        if n in table.ragged:  # cells may be shifted: not folded, kept as text to quarantine
+            records.append({**uncast({c: table.value(row, c) for c in PLAIN}), ROW_NUMBER: n})
+            continue
         key = tuple(table.value(row, c) for c in key_cols)
         group = groups.setdefault(key, {"first": n, "row": {}, "actions": [], "action_values": []})
         # Metric and name cells: the first non-empty value in the group wins (metrics rows
@@ -110,10 +115,10 @@ def _parse_keboola_csv(data: bytes, name: str, entity: Entity, channel: Channel)
         elif kind:
             ignored[kind] = ignored.get(kind, 0) + 1
 
-    records = []
     for group in groups.values():
         values = _values(group["row"], group["actions"], group["action_values"], channel.currency)
         records.append({**cast_row(entity, values, tz=channel.timezone), ROW_NUMBER: group["first"]})
+    records.sort(key=lambda r: r[ROW_NUMBER])
 
     notes = list(table.notes)
     notes.append(f"collapsed {len(table.rows)} Keboola long row(s) into {len(records)} record(s)")
