@@ -180,12 +180,15 @@ def _stage_rows(m: Manifest, entity: reg.Entity, channel: reg.Channel, f: Export
     if outcome.structural_failure:
         raise StructuralError(outcome.structural_failure)
 
-    bad_idx = sorted(outcome.row_reasons)
-    good = frame.drop(index=bad_idx)
-    bad = frame.loc[bad_idx]
-    # Rows a parser collapsed (Meta long format) count once per record; rows_in stays what
-    # arrived, so the difference is accounted as folded into their records.
-    m.rows_bad = len(bad)
+    # Accounting is per source row: a row that became several records (a plan row per month)
+    # is quarantined whole if any of its records fails, so rows_in always reconciles.
+    failed_rows = set(frame.loc[list(outcome.row_reasons), ROW_NUMBER])
+    bad_mask = frame[ROW_NUMBER].isin(failed_rows)
+    for i in frame.index[bad_mask]:
+        outcome.row_reasons.setdefault(int(i), ["another record from the same source row failed"])
+    bad_idx = list(frame.index[bad_mask])
+    good, bad = frame[~bad_mask], frame[bad_mask]
+    m.rows_bad = len(failed_rows)
     m.rows_good = m.rows_in - m.rows_bad
     if len(good):
         gp = out_dir / f"{m.load_id}.good.parquet"

@@ -27,14 +27,13 @@ import pandas as pd
 
 from journeymart.config import REPO_ROOT
 from journeymart.iso4217 import CURRENCY_CODES
+from journeymart.parsers.base import PARSE_ERROR
 from journeymart.registry import Entity
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 STRUCTURE = {"expect_column_to_exist", "expect_table_row_count_to_be_between"}
 TYPES = {"expect_column_values_to_be_in_type_list", "expect_column_values_to_be_json_parseable",
          "expect_column_values_to_be_null"}
-# Set by parsers on rows they could only partly read (ragged CSV row, invalid JSON line).
-PARSE_ERROR = "_parse_error"
 PY_TYPES = {
     "int": ["int"],
     "decimal": ["Decimal"],
@@ -126,7 +125,6 @@ def load_suite(table: str) -> Any:
 @cache
 def _batch_definition() -> Any:
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
@@ -184,6 +182,8 @@ def _run(entity: Entity, frame: pd.DataFrame, types: set[str] | None, exclude: s
 def validate(entity: Entity, frame: pd.DataFrame, partition: date) -> Outcome:
     """Run the entity's suite over a parsed frame; say which rows fail and why."""
     out = Outcome()
+    if PARSE_ERROR not in frame.columns:
+        frame = frame.assign(**{PARSE_ERROR: None})
     params = _window(entity, partition)
     r1 = _run(entity, frame, STRUCTURE, set(), params)
     out.results.append(r1.to_json_dict())

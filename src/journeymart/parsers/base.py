@@ -36,6 +36,9 @@ import pandas as pd
 from journeymart.registry import Entity
 
 ROW_NUMBER = "_row_number"
+# Why a row could only partly be read (ragged CSV row, invalid JSON line); the GE suite
+# expects it to be null, so such rows are quarantined with this text as the reason.
+PARSE_ERROR = "_parse_error"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -279,7 +282,7 @@ def build_frame(entity: Entity, records: Iterable[dict[str, Any]], *,
     """Frame with the entity's columns (+ PII source columns) from dicts already holding
     typed values (or original strings where a cast failed). Missing keys become None."""
     cols = [c for c in entity.columns if c not in entity.pii.values()] + list(entity.pii)
-    cols.append(ROW_NUMBER)
+    cols += [ROW_NUMBER, PARSE_ERROR]
     # dtype=object from the start: inferring dtypes would turn an int column holding a None
     # into floats (446 -> 446.0) and datetimes into pandas Timestamps.
     frame = pd.DataFrame(list(records), columns=cols, dtype=object)
@@ -385,7 +388,10 @@ class CsvTable:
         self.names = [norm_header(h) for h in self.header]
         # A row with more or fewer cells than the header (an unquoted comma, a lost one) has
         # cells that may sit under the wrong column: such rows are not cast (see `uncast`).
-        self.ragged = {n for n, cells in self.rows if len(cells) != len(self.header)}
+        self.ragged = {n: len(cells) for n, cells in self.rows if len(cells) != len(self.header)}
+
+    def ragged_reason(self, n: int) -> str:
+        return f"row {n} has {self.ragged[n]} cells but the header has {len(self.header)}"
 
     def has(self, column: str) -> bool:
         return norm_header(column) in self.names
@@ -475,7 +481,11 @@ def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tu
     for n, row in table.dicts():
         values = {t: table.value(row, native)
                   for native, ts in targets.items() if native not in absent for t in ts}
-        record = uncast(values) if n in table.ragged else cast_row(entity, values, tz=tz, casts=casts)
+        if n in table.ragged:
+            record = uncast(values)
+            record[PARSE_ERROR] = table.ragged_reason(n)
+        else:
+            record = cast_row(entity, values, tz=tz, casts=casts)
         record[ROW_NUMBER] = n
         records.append(record)
     return finish(entity, records, len(table.rows), notes)

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from journeymart.parsers.base import (
+    PARSE_ERROR,
     ROW_NUMBER,
     Parsed,
     StructuralError,
@@ -63,7 +64,7 @@ def parse_budget_plan(data: bytes, name: str, entity: Entity, channel: Channel) 
                 "planned_amount": table.value(row, header),
             }
             if n in table.ragged:  # month comes from the header; the cells are untrusted
-                record = {**uncast(values), "month": month}
+                record = {**uncast(values), "month": month, PARSE_ERROR: table.ragged_reason(n)}
             else:
                 record = cast_row(entity, values, tz=channel.timezone)
             records.append({**record, ROW_NUMBER: n})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from journeymart.parsers.base import (
+    PARSE_ERROR,
     ROW_NUMBER,
     Parsed,
     cast_row,
@@ -86,7 +87,7 @@ def parse_events(data: bytes, name: str, entity: Entity, channel: Channel) -> Pa
         if ln.obj is None:
             # Not JSON: every required column is NULL so the row is quarantined; the line's
             # text travels in event_params so the quarantine shows what arrived.
-            record = {"event_params": ln.raw}
+            record = {"event_params": ln.raw, PARSE_ERROR: f"line {ln.line}: {ln.error}"}
         else:
             record = cast_row(entity, _event(ln.obj, channel.currency), tz="UTC", casts=CASTS)
         record[ROW_NUMBER] = ln.line

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from journeymart.parsers.base import (
+    PARSE_ERROR,
     ROW_NUMBER,
     Parsed,
     StructuralError,
@@ -97,7 +98,8 @@ def _parse_keboola_csv(data: bytes, name: str, entity: Entity, channel: Channel)
     records = []
     for n, row in table.dicts():
         if n in table.ragged:  # cells may be shifted: not folded, kept as text to quarantine
-            records.append({**uncast({c: table.value(row, c) for c in PLAIN}), ROW_NUMBER: n})
+            records.append({**uncast({c: table.value(row, c) for c in PLAIN}), ROW_NUMBER: n,
+                            PARSE_ERROR: table.ragged_reason(n)})
             continue
         key = tuple(table.value(row, c) for c in key_cols)
         group = groups.setdefault(key, {"first": n, "row": {}, "actions": [], "action_values": []})
