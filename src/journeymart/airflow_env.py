@@ -7,7 +7,7 @@ at import time.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from journeymart.config import REPO_ROOT, paths
@@ -41,6 +41,10 @@ def bootstrap() -> None:
     upgradedb()
     Pool.create_or_update_pool(WRITER_POOL, slots=1, include_deferred=False,
                                description="DuckDB allows one writing process per database file")
+    from journeymart.dbt_runner import DBT_PROJECT, parse_manifest
+
+    if (DBT_PROJECT / "dbt_project.yml").exists():
+        parse_manifest()  # cosmos renders transform__marts from it (no `dbt ls` at parse time)
 
 
 def get_dag(dag_id: str) -> Any:
@@ -64,5 +68,3 @@ def test_dag(dag_id: str, logical: date, conf: dict[str, Any] | None = None) -> 
     return str(getattr(run, "state", run))
 
 
-def today_utc() -> date:
-    return datetime.now().date()

@@ -54,6 +54,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if "success" in state else 1
 
 
+def cmd_transform(args: argparse.Namespace) -> int:
+    from journeymart.airflow_env import test_dag
+
+    state = test_dag("transform__marts", args.date or date.today())
+    print(f"transform__marts: {state}")
+    return 0 if "success" in state else 1
+
+
 def ledger_summary() -> list[tuple]:
     from journeymart.warehouse import connect
 
@@ -163,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("suites", help="check (default) or --write the GE suites from the registry")
     s.add_argument("--write", action="store_true")
     s.set_defaults(func=cmd_suites)
+
+    t = sub.add_parser("transform", help="run the transform DAG (dbt → checks → release) through Airflow")
+    t.add_argument("--date", type=_date, help="logical date (default: today)")
+    t.set_defaults(func=cmd_transform)
 
     b = sub.add_parser("bootstrap", help="create Airflow's metadata DB and pools")
     b.set_defaults(func=cmd_bootstrap)

@@ -16,10 +16,6 @@ EMAIL_ACTIONS = ("sent", "open", "click", "bounce", "unsubscribe")
 APP_EVENTS = ("af_login", "af_content_view", "af_add_to_cart", "af_purchase")
 
 
-def _i64(values=()) -> np.ndarray:
-    return np.asarray(values, dtype=np.int64)
-
-
 @dataclass
 class Sessions:
     """One GA4 web session per row (at most one per person and day)."""
@@ -193,5 +189,3 @@ class Day:
     new_people: dict[str, int] = field(default_factory=dict)
     email_spend_micros: int = 0
 
-
-__all__ = ["_i64"]

@@ -190,7 +190,8 @@ class Simulation:
             buyers = np.array([cust[int(rng.integers(len(cust)))] if len(cust) else 0], np.int64)
         buyers = np.unique(buyers)
         buy_app = P.installed[buyers] & (rng.random(len(buyers)) < 0.5)
-        buy_app[: 1] &= len(buyers) > 1  # keep at least one web order so GA4 always has a purchase
+        if buy_app.all():
+            buy_app[0] = False  # at least one web order a day, so the web always has a session
 
         # e-mail first: clicks bring people to the site
         campaigns, activity, clicks = self._email(i, d, rng, ny0, nylen, st0)
@@ -225,7 +226,6 @@ class Simulation:
 
         ads = self._ads(rng, i, ad_spend, sessions, orders, fx_micro)
         youtube = self._youtube(rng, ad_spend, fx_micro)
-        self.expected_new = self.expected_new  # (updated in _acquire)
         return Day(
             index=i, fx_micro=fx_micro, sessions=sessions, orders=orders, email_campaigns=campaigns,
             email_activity=activity, installs=installs, app_events=app_events, ads=ads, youtube=youtube,
@@ -392,7 +392,7 @@ class Simulation:
         person, traffic, campaign, start_us = person[order], traffic[order], campaign[order], start_us[order]
 
         buying = np.isin(person, web_buyers)
-        pages = 1 + rng.poisson(1.8, n) + np.where(buying, 3, 0)
+        pages = np.minimum(1 + rng.poisson(1.8, n), 22) + np.where(buying, 3, 0)  # ends < SESSION_TAIL_S
         logged_in = ((st0[person] >= PURCHASE) & (rng.random(n) < 0.8)) | buying
         new_user = P.first_traffic[person] < 0
         P.first_traffic[person[new_user]] = traffic[new_user]

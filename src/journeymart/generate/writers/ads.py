@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import numpy as np
-
 from journeymart.generate import catalog as cat
 from journeymart.generate.activity import Day
 from journeymart.generate.writers.context import Context
@@ -148,5 +146,3 @@ def write(ctx: Context, day: Day) -> None:
     write_linkedin(ctx, day)
     write_tiktok(ctx, day)
 
-
-__all__ = ["write", "np"]

@@ -1,0 +1,124 @@
+"""Build aside, check, then swap: BI always reads the last marts that passed their checks.
+
+dbt builds the marts into one of two schemas, `marts_blue` / `marts_green` (the one not in
+service). Great Expectations then checks the key marts there; only if they pass does
+`release()` repoint the views in schema `marts` (what BI and analysts query) at the freshly
+built schema, in one transaction. A failed build or check leaves `marts.*` untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from journeymart.config import REPO_ROOT
+from journeymart.warehouse import connect
+
+COLORS = ("marts_blue", "marts_green")
+SERVING_SCHEMA = "marts"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations" / "marts"
+log = logging.getLogger(__name__)
+
+RELEASE_DDL = """
+create schema if not exists marts;
+create table if not exists audit.marts_release (
+    released_at timestamptz not null default now(),
+    schema_name varchar not null,
+    run_id varchar,
+    tables varchar[]
+);
+"""
+
+
+def serving_schema() -> str | None:
+    with connect() as con:
+        con.execute(RELEASE_DDL)
+        row = con.execute("select schema_name from audit.marts_release "
+                          "order by released_at desc limit 1").fetchone()
+    return row[0] if row else None
+
+
+def build_schema() -> str:
+    """The schema not in service: where this run's dbt build writes the marts."""
+    current = serving_schema()
+    return COLORS[1] if current == COLORS[0] else COLORS[0]
+
+
+def built_tables(schema: str) -> list[str]:
+    with connect() as con:
+        rows = con.execute("select table_name from information_schema.tables "
+                           "where table_schema = ? order by 1", [schema]).fetchall()
+    return [r[0] for r in rows]
+
+
+def release(schema: str, run_id: str) -> list[str]:
+    """Point every `marts.<table>` view at `<schema>.<table>` atomically."""
+    if schema not in COLORS:
+        raise ValueError(f"not a build schema: {schema!r}")
+    with connect() as con:
+        con.execute(RELEASE_DDL)
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_type = 'BASE TABLE' order by 1", [schema]).fetchall()]
+        if not tables:
+            raise RuntimeError(f"nothing to release: schema {schema} has no tables")
+        con.begin()
+        for t in tables:
+            con.execute(f'create or replace view {SERVING_SCHEMA}."{t}" as select * from {schema}."{t}"')
+        con.execute("insert into audit.marts_release (schema_name, run_id, tables) values (?, ?, ?)",
+                    [schema, run_id, tables])
+        con.commit()
+    return tables
+
+
+# ---------------------------------------------------------------------------------------
+# Great Expectations on the marts (pandas datasource; see validation.py for why)
+
+
+@dataclass
+class MartCheck:
+    table: str
+    success: bool
+    failed: list[str]
+
+
+def mart_suite_names() -> list[str]:
+    return sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json"))
+
+
+def _suite(name: str) -> Any:
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    doc = json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text())
+    exps = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta"))
+            .to_domain_obj() for e in doc["expectations"]]
+    return gx.ExpectationSuite(name=doc["name"], expectations=exps)
+
+
+def check_marts(schema: str) -> list[MartCheck]:
+    """Run each mart suite (`expectations/marts/<table>.json`) against `<schema>.<table>`."""
+    from journeymart.validation import _batch_definition
+
+    out = []
+    names = mart_suite_names()
+    with connect(read_only=True) as con:
+        frames = {}
+        for name in names:
+            exists = con.execute("select 1 from information_schema.tables where table_schema = ? "
+                                 "and table_name = ?", [schema, name]).fetchone()
+            frames[name] = con.execute(f'select * from {schema}."{name}"').df() if exists else None
+    for name in names:
+        frame = frames[name]
+        if frame is None:
+            out.append(MartCheck(name, False, [f"table {schema}.{name} was not built"]))
+            continue
+        result = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(
+            _suite(name), result_format={"result_format": "SUMMARY"})
+        failed = [f"{r.expectation_config.type}({r.expectation_config.kwargs.get('column', '')})"
+                  for r in result.results if not r.success]
+        out.append(MartCheck(name, result.success, failed))
+    return out
+
