@@ -188,4 +188,5 @@ class Day:
     webinars_delivered: list[WebinarDelivery] = field(default_factory=list)
     new_people: dict[str, int] = field(default_factory=dict)
     email_spend_micros: int = 0
+    customer_engagement: dict[str, int] = field(default_factory=dict)
 

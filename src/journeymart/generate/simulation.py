@@ -54,7 +54,10 @@ from journeymart.generate.timefmt import day_bounds, epoch_of
 
 NY = cat.NY
 ACQUISITION_ORDER = ("google_ads", "meta_ads", "linkedin_ads", "tiktok_ads", "offline", "content", "events")
-POOL_REACHED_OVER_RANGE = 0.5  # the plan reaches about half of the unaware pool by the end
+# At reference spend the plan reaches about half of the unaware pool over the range (or over
+# four months, for shorter ranges, so a short demo does not burn through the market).
+POOL_REACHED = 0.5
+POOL_REACH_MIN_DAYS = 120
 SESSION_TAIL_S = 1800  # sessions start early enough that every event stays inside the day
 
 # Traffic of returning visits: (TRAFFIC index, weight). AD_TRAFFIC_OFFSET + k = AD_LINES[k].
@@ -68,7 +71,10 @@ P_RETURN_FRESH, P_RETURN_STALE, P_RETURN_CONSIDERING = 0.10, 0.02, 0.12
 P_FIRST_PURCHASE = 0.03
 P_CUSTOMER_WEB, P_CUSTOMER_APP, P_REPEAT = 0.11, 0.15, 0.0045
 P_INSTALL_CUSTOMER, P_INSTALL_NEW_BUYER, P_INSTALL_SOCIAL = 0.002, 0.10, 0.04
-P_TICKET, P_REFERRAL, P_REVIEW_RECENT = 0.003, 0.0015, 0.04
+P_TICKET, P_REFERRAL, P_REVIEW_RECENT = 0.002, 0.0002, 0.008  # review: ~11% of orders
+# Rare behaviours happen at least this often per day however small the population, so that a
+# short demo still shows every kind of export.
+DEMO_FLOOR = 0.5
 P_OPEN, P_BOUNCE, P_UNSUBSCRIBE = 0.30, 0.01, 0.003
 YOUTUBE_COUNTRIES = (("US", 0.6), ("DE", 0.18), ("GB", 0.15), ("CA", 0.07))
 
@@ -77,6 +83,16 @@ def _pick(rng: np.random.Generator, table: tuple[tuple[int, float], ...], n: int
     values, weights = zip(*table, strict=True)
     w = np.asarray(weights, float)
     return rng.choice(np.asarray(values, np.int64), size=n, p=w / w.sum())
+
+
+def _some(rng: np.random.Generator, n: int, rate: float, eligible: np.ndarray | None = None) -> np.ndarray:
+    """Mask of n people, Poisson(max(rate * eligible, DEMO_FLOOR)) of the eligible ones set."""
+    pool = np.flatnonzero(eligible) if eligible is not None else np.arange(n)
+    k = min(len(pool), int(rng.poisson(max(rate * len(pool), DEMO_FLOOR))))
+    mask = np.zeros(n, bool)
+    if k:
+        mask[rng.choice(pool, size=k, replace=False)] = True
+    return mask
 
 
 def _first_per_person(person: np.ndarray, priority: np.ndarray) -> np.ndarray:
@@ -119,18 +135,21 @@ class Simulation:
     # setup
 
     def _calibrate(self) -> dict[str, curves.ResponseCurve]:
-        per_day = POOL_REACHED_OVER_RANGE * len(self.pool) / max(self.plan.days, 1)
+        per_day = POOL_REACHED * len(self.pool) / max(self.plan.days, POOL_REACH_MIN_DAYS)
         out: dict[str, curves.ResponseCurve] = {}
+        self.reference_usd: dict[str, float] = {}
         for ch, (theta, s, saturation, share) in curves.ACQUISITION_SHAPES.items():
             x = self.planned_usd.get(ch, np.zeros(0))
             active = x[x > 0]
             reference = float(active.mean()) if len(active) else 1.0
+            self.reference_usd[ch] = reference
             out[ch] = curves.calibrate(reference, max(share * per_day, 1e-3), theta=theta, s=s,
                                        saturation=saturation, unit="new_people")
         theta, s, saturation = curves.EMAIL_SHAPE
         sends = self.email_sends_estimate()
+        self.reference_usd["email"] = sends * cat.EMAIL_COST_PER_EMAIL_MICROS / MICRO
         out["email"] = curves.calibrate(
-            sends * cat.EMAIL_COST_PER_EMAIL_MICROS / MICRO, curves.EMAIL_CLICKS_PER_EMAIL * sends,
+            self.reference_usd["email"], curves.EMAIL_CLICKS_PER_EMAIL * sends,
             theta=theta, s=s, saturation=saturation, unit="email_clickers")
         return out
 
@@ -179,10 +198,10 @@ class Simulation:
         cust_traffic = _pick(rng, CUSTOMER_VISIT, len(cust))
         cust_app = P.installed[cust] & (rng.random(len(cust)) < P_CUSTOMER_APP)
         cust_buy = rng.random(len(cust)) < P_REPEAT
-        cust_ticket = rng.random(len(cust)) < P_TICKET
-        cust_refer = rng.random(len(cust)) < P_REFERRAL
-        cust_review = ((i - P.last_order_day[cust]) <= 14) & (rng.random(len(cust)) < P_REVIEW_RECENT)
-        cust_install = ~P.installed[cust] & (rng.random(len(cust)) < P_INSTALL_CUSTOMER)
+        cust_ticket = _some(rng, len(cust), P_TICKET)
+        cust_refer = _some(rng, len(cust), P_REFERRAL)
+        cust_review = _some(rng, len(cust), P_REVIEW_RECENT, eligible=(i - P.last_order_day[cust]) <= 14)
+        cust_install = _some(rng, len(cust), P_INSTALL_CUSTOMER, eligible=~P.installed[cust])
 
         # who buys where: the app if they have it (half the time), else the web shop
         buyers = np.concatenate([pros[pros_buy], cust[cust_buy]])
@@ -220,6 +239,7 @@ class Simulation:
         self.next_referral += len(referees)
         reviews = self._reviews(rng, ny0, nylen, cust[cust_review])
 
+        engagement = self._customer_engagement(st0, sessions, activity, app_events, webinars_today)
         # state changes of the day, in story order
         self._advance(i, rng, st0, new_people, referees, event_new, pros, pros_visit, sessions, activity,
                       app_events, webinars_today, orders, tickets, referrers, reviews)
@@ -231,8 +251,23 @@ class Simulation:
             email_activity=activity, installs=installs, app_events=app_events, ads=ads, youtube=youtube,
             lead_scans=scans, tickets=tickets, referrals=referrals, reviews=reviews,
             webinars_delivered=self.pending.pop(i, []), new_people=new_by_channel,
-            email_spend_micros=sum(c.cost_micros for c in campaigns),
+            email_spend_micros=sum(c.cost_micros for c in campaigns), customer_engagement=engagement,
         )
+
+    def _customer_engagement(self, st0, sessions: Sessions, activity, app_events, webinar_people) -> dict[str, int]:
+        """Touches by people who were already customers, per registry channel: where existing
+        customers actually engage (compare with where the money goes)."""
+        out: dict[str, int] = {}
+        cust = st0[sessions.person] >= PURCHASE
+        for t in np.unique(sessions.traffic[cust]).tolist():
+            ch = cat.TRAFFIC[t].channel or "ga4"
+            out[ch] = out.get(ch, 0) + int((sessions.traffic[cust] == t).sum())
+        opened = (activity.action == 1) | (activity.action == 2)
+        out["email"] = out.get("email", 0) + int((st0[activity.person[opened]] >= PURCHASE).sum())
+        app_people = np.unique(app_events.person)
+        out["mmp"] = int((st0[app_people] >= PURCHASE).sum())
+        out["webinars"] = int((st0[webinar_people] >= PURCHASE).sum())
+        return out
 
     # -----------------------------------------------------------------------------------
     # acquisition: spend -> adstock -> Hill -> Poisson -> people out of the unaware pool
@@ -558,7 +593,7 @@ class Simulation:
             seq = self.badges.get(e.event_id, 0) + 1
             self.badges[e.event_id] = seq
             events.append(e)
-            badges.append(f"{e.event_id[-2:]}{seq:05d}")
+            badges.append(f"B{e.event_id[-2:]}{seq:05d}")
             local0, _ = day_bounds(self.plan.date(i), e.timezone)
             at[j] = local0 + int(rng.integers(9 * 3600, 18 * 3600))
         return LeadScans(events, who, badges, at, rng.integers(0, len(cat.COMPANIES), len(who)),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 CENT = 10_000
+GZIP_LEVEL = 3  # on this repetitive JSON: half the time of level 6 for ~40% more bytes
 
 
 def money(micros: int, places: int = 2, thousands: bool = False) -> str:
@@ -89,15 +90,17 @@ class Landing:
         data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         self.write_bytes(channel, entity, d, name, data, rows, spend)
 
-    def gzip_lines(self, channel: str, entity: str, d: date, name: str, chunks: Iterable[str]) -> int:
-        """Stream text chunks (each a block of complete lines) into a reproducible .gz file."""
+    def gzip_lines(self, channel: str, entity: str, d: date, name: str,
+                   chunks: Iterable[tuple[str, int]]) -> int:
+        """Stream blocks of complete lines, with their line counts, into a reproducible .gz
+        (a day never sits in memory whole)."""
         path = self.path(channel, d, name)
         rows = 0
         with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                                                   compresslevel=5) as gz:
-            for chunk in chunks:
-                rows += chunk.count("\n")
-                gz.write(chunk.encode("utf-8"))
+                                                   compresslevel=GZIP_LEVEL) as gz:
+            for text, n in chunks:
+                rows += n
+                gz.write(text.encode("utf-8"))
         if rows == 0:
             path.unlink()
             return 0

@@ -1,0 +1,6 @@
+{#- Rows for which `expression` is not true (what dbt_utils.expression_is_true checks). -#}
+{% test expression_is_true(model, expression) %}
+    select *
+    from {{ model }}
+    where not coalesce({{ expression }}, false)
+{% endtest %}
