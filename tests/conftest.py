@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-DEMO = {"start": date(2026, 1, 1), "days": 6, "customers": 150, "seed": 7}
+DEMO = {"start": date(2026, 1, 1), "days": 14, "customers": 150, "seed": 7}  # 14 days: every entity, irregular ones included
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def test_rows_outside_the_partition_window_are_quarantined(jm_home: Path) -> Non
     gads_file(jm_home, [gads_row(1), gads_row(2, day=date(2026, 1, 9))])
     load()
     [(n, reason)] = q(jm_home, "select _row_number, reason from quarantine.google_ads__campaign_stats")
-    assert n == 2 and "column=date" in reason
+    assert n == 2 and "column_B=date" in reason and "2026, 1, 9" in reason
 
 
 def test_same_file_twice_loads_once_and_rerun_changes_nothing(jm_home: Path) -> None:

@@ -20,7 +20,7 @@ from journeymart import registry as reg
 from journeymart.config import paths
 from journeymart.landing import ExportFile, list_exports, root
 from journeymart.publish import MissingDelivery, PublishSummary, publish
-from journeymart.stage import Manifest, stage_file
+from journeymart.stage import Manifest, stage_files
 from journeymart.warehouse import connect
 
 LATE_LOOKBACK_DAYS = int(os.environ.get("JOURNEYMART_LATE_LOOKBACK_DAYS", "2"))
@@ -117,29 +117,12 @@ def _missing_from(d: dict[str, str]) -> MissingDelivery:
                            datetime.fromisoformat(d["due_at"]), d["expected_path"])
 
 
-def _stage_one(f: dict[str, str], run_id: str) -> str:
+def stage_channel(batch: dict[str, Any], run_id: str) -> list[str]:
+    """Stage one channel's new files (parsed per file, validated per entity in one GE run)."""
     out = staging_dir(run_id)
-    ef = ExportFile(f["channel"], date.fromisoformat(f["partition"]), f["name"], f["url"])
-    m = stage_file(ef, run_id, out)
-    return str(out / f"{m.load_id}.manifest.json")
-
-
-def stage_channel(batch: dict[str, Any], run_id: str, workers: int | None = None) -> list[str]:
-    """Stage a channel's files; several at once on a process pool (CPU-bound parsing and GE),
-    `JOURNEYMART_STAGE_WORKERS` processes (default: the machine's cores)."""
-    files = batch["files"]
-    workers = workers or int(os.environ.get("JOURNEYMART_STAGE_WORKERS", os.cpu_count() or 1))
-    if workers <= 1 or len(files) < 4:
-        return [_stage_one(f, run_id) for f in files]
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    from journeymart.validation import _batch_definition
-
-    _batch_definition()  # import GE and build its context once, before forking
-    # fork: the children inherit the imported GE/pandas modules instead of re-importing them
-    with ProcessPoolExecutor(max_workers=min(workers, len(files)), mp_context=get_context("fork")) as pool:
-        return list(pool.map(_stage_one, files, [run_id] * len(files)))
+    files = [ExportFile(f["channel"], date.fromisoformat(f["partition"]), f["name"], f["url"])
+             for f in batch["files"]]
+    return [str(out / f"{m.load_id}.manifest.json") for m in stage_files(files, run_id, out)]
 
 
 def publish_run(manifest_paths: list[str], missing: list[dict[str, str]], run_id: str) -> PublishSummary:

@@ -25,9 +25,17 @@ from journeymart.config import paths
 from journeymart.landing import ExportFile
 from journeymart.parsers.base import ROW_NUMBER, StructuralError
 from journeymart.pii import hash_pii
-from journeymart.validation import PARSE_ERROR, validate
+from journeymart.validation import (
+    FILE,
+    PARSE_ERROR,
+    WINDOW_END,
+    WINDOW_START,
+    validate_batch,
+    with_batch_columns,
+)
 
 MAX_FILE_BYTES = 2 * 1024**3
+MAX_BATCH_ROWS = 500_000  # rows validated in one GE run (bounds memory on big backfills)
 ARROW_TYPES = {
     "string": pa.string(),
     "int": pa.int64(),
@@ -39,6 +47,7 @@ ARROW_TYPES = {
     "json": pa.string(),
 }
 SIX_PLACES = Decimal("0.000001")
+LOADER_COLUMNS = {ROW_NUMBER, PARSE_ERROR, FILE, WINDOW_START, WINDOW_END}
 
 
 @dataclass
@@ -118,11 +127,48 @@ def _to_arrow(entity: reg.Entity, frame: pd.DataFrame) -> pa.Table:
 
 def _record_json(row: pd.Series) -> str:
     return json.dumps({k: (None if v is None else str(v)) for k, v in row.items()
-                       if k not in (ROW_NUMBER, PARSE_ERROR)}, sort_keys=True)
+                       if k not in LOADER_COLUMNS}, sort_keys=True)
+
+
+@dataclass
+class _Parsed:
+    manifest: Manifest
+    entity: reg.Entity
+    file: ExportFile
+    frame: pd.DataFrame
 
 
 def stage_file(f: ExportFile, run_id: str, out_dir: Path) -> Manifest:
+    return stage_files([f], run_id, out_dir)[0]
+
+
+def stage_files(files: list[ExportFile], run_id: str, out_dir: Path,
+                max_batch_rows: int = MAX_BATCH_ROWS) -> list[Manifest]:
+    """Parse every file, then validate each entity's files together in as few GE runs as
+    the row cap allows (GE's cost is per validation run, far more than per row)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    manifests: list[Manifest] = []
+    pending: dict[str, list[_Parsed]] = {}
+    for f in files:
+        p = _parse_one(f, run_id, out_dir)
+        if isinstance(p, Manifest):
+            manifests.append(p)
+        else:
+            pending.setdefault(p.entity.table, []).append(p)
+    for items in pending.values():
+        chunk: list[_Parsed] = []
+        rows = 0
+        for p in items:
+            if chunk and rows + len(p.frame) > max_batch_rows:
+                manifests += _validate_chunk(chunk, out_dir)
+                chunk, rows = [], 0
+            chunk.append(p)
+            rows += len(p.frame)
+        manifests += _validate_chunk(chunk, out_dir)
+    return manifests
+
+
+def _parse_one(f: ExportFile, run_id: str, out_dir: Path) -> _Parsed | Manifest:
     channel = reg.load().channel(f.channel_id)
     entity = channel.entity_for_file(f.name)
     m = Manifest(load_id=uuid.uuid4().hex[:16], run_id=run_id, channel=f.channel_id,
@@ -137,18 +183,26 @@ def stage_file(f: ExportFile, run_id: str, out_dir: Path) -> Manifest:
             raise StructuralError(
                 f"file name {f.name!r} matches no export of channel {f.channel_id!r} "
                 f"(expected one of: {', '.join(e.pattern for e in channel.entities)})")
-        _stage_rows(m, entity, channel, f, data, out_dir)
+        parsed = entity.parse_function()(data, f.name, entity, channel)
+        m.rows_in, m.notes = parsed.rows_in, list(parsed.notes)
+        frame = hash_pii(entity, parsed.frame).reset_index(drop=True)
+        return _Parsed(m, entity, f, frame)
     except Exception as exc:  # noqa: BLE001 - every file ends in the ledger with a reason
-        reason = str(exc) if isinstance(exc, StructuralError) else (
-            f"loader error while parsing/validating ({type(exc).__name__}: {exc})")
-        m.verdict, m.reason = "quarantined", reason
-        if not m.rows_in and data is not None:
-            m.rows_in = _count_lines(data, entity.format if entity else "csv")
-        m.rows_good, m.rows_bad = 0, m.rows_in
-        _quarantine_file(m, data)
+        _fail(m, exc, data, entity, out_dir)
+        return m
+
+
+def _fail(m: Manifest, exc: Exception, data: bytes | None, entity: reg.Entity | None,
+          out_dir: Path) -> None:
+    m.verdict = "quarantined"
+    m.reason = str(exc) if isinstance(exc, StructuralError) else (
+        f"loader error while parsing/validating ({type(exc).__name__}: {exc})")
+    if not m.rows_in and data is not None:
+        m.rows_in = _count_lines(data, entity.format if entity else "csv")
+    m.rows_good, m.rows_bad = 0, m.rows_in
+    _quarantine_file(m, data)
     m.finished_at = _now()
     m.write(out_dir)
-    return m
 
 
 def _read(f: ExportFile) -> bytes:
@@ -165,28 +219,59 @@ def _read(f: ExportFile) -> bytes:
         raise StructuralError(f"cannot read file: {exc}") from exc
 
 
-def _stage_rows(m: Manifest, entity: reg.Entity, channel: reg.Channel, f: ExportFile,
-                data: bytes, out_dir: Path) -> None:
-    parsed = entity.parse_function()(data, f.name, entity, channel)
-    m.rows_in, m.notes = parsed.rows_in, list(parsed.notes)
-    frame = hash_pii(entity, parsed.frame).reset_index(drop=True)
-    if PARSE_ERROR not in frame.columns:
-        frame[PARSE_ERROR] = None
-    outcome = validate(entity, frame, date.fromisoformat(m.partition_date))
-    m.validation_summary = outcome.summary
-    results = out_dir / f"{m.load_id}.ge.json"
-    results.write_text(json.dumps(outcome.results, default=str))
-    m.ge_results = str(results)
-    if outcome.structural_failure:
-        raise StructuralError(outcome.structural_failure)
+def _validate_chunk(chunk: list[_Parsed], out_dir: Path) -> list[Manifest]:
+    entity = chunk[0].entity
+    batch = pd.concat(
+        [with_batch_columns(entity, p.frame, date.fromisoformat(p.manifest.partition_date), i)
+         for i, p in enumerate(chunk)], ignore_index=True)
+    try:
+        outcome = validate_batch(entity, batch)
+    except Exception as exc:  # noqa: BLE001
+        outcome = None
+        error: Exception = exc
+    if outcome is None or outcome.structural_failure:
+        if len(chunk) > 1:  # find out which file it is: validate them one by one
+            return [m for p in chunk for m in _validate_chunk([p], out_dir)]
+        p = chunk[0]
+        exc = error if outcome is None else StructuralError(outcome.structural_failure)
+        _fail(p.manifest, exc, _read(p.file), entity, out_dir)
+        return [p.manifest]
 
+    results = out_dir / f"{chunk[0].manifest.load_id}.ge.json"
+    results.write_text(json.dumps(outcome.results, default=str))
+    for i, p in enumerate(chunk):
+        rows = batch[batch[FILE] == i]
+        reasons = {ix: outcome.row_reasons[ix] for ix in rows.index if ix in outcome.row_reasons}
+        _write_file_outputs(p, rows, reasons, out_dir)
+        p.manifest.ge_results = str(results)
+        p.manifest.validation_summary = {
+            "success": not reasons, "rows_checked": len(rows), "rows_failed": len(reasons),
+            "files_in_validation_batch": len(chunk),
+            "failed_expectations": _count(reasons),
+        }
+        p.manifest.finished_at = _now()
+        p.manifest.write(out_dir)
+    return [p.manifest for p in chunk]
+
+
+def _count(reasons: dict[int, list[str]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for rs in reasons.values():
+        for r in rs:
+            key = r.split(" got ")[0]
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _write_file_outputs(p: _Parsed, frame: pd.DataFrame, reasons: dict[int, list[str]],
+                        out_dir: Path) -> None:
+    m, entity = p.manifest, p.entity
     # Accounting is per source row: a row that became several records (a plan row per month)
     # is quarantined whole if any of its records fails, so rows_in always reconciles.
-    failed_rows = set(frame.loc[list(outcome.row_reasons), ROW_NUMBER])
+    failed_rows = set(frame.loc[list(reasons), ROW_NUMBER])
     bad_mask = frame[ROW_NUMBER].isin(failed_rows)
     for i in frame.index[bad_mask]:
-        outcome.row_reasons.setdefault(int(i), ["another record from the same source row failed"])
-    bad_idx = list(frame.index[bad_mask])
+        reasons.setdefault(i, ["another record from the same source row failed"])
     good, bad = frame[~bad_mask], frame[bad_mask]
     m.rows_bad = len(failed_rows)
     m.rows_good = m.rows_in - m.rows_bad
@@ -198,8 +283,7 @@ def _stage_rows(m: Manifest, entity: reg.Entity, channel: reg.Channel, f: Export
         bp = out_dir / f"{m.load_id}.bad.parquet"
         pq.write_table(pa.table({
             ROW_NUMBER: pa.array([int(x) for x in bad[ROW_NUMBER]], pa.int64()),
-            "reason": pa.array(["; ".join(outcome.row_reasons[i]) for i in bad_idx], pa.string()),
+            "reason": pa.array(["; ".join(reasons[i]) for i in bad.index], pa.string()),
             "record": pa.array([_record_json(r) for _, r in bad.iterrows()], pa.string()),
         }), bp)
         m.bad_parquet = str(bp)
-

@@ -30,6 +30,9 @@ from journeymart.parsers.base import PARSE_ERROR
 from journeymart.registry import Entity
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+# Columns the loader adds to a batch beside the entity's own (never published):
+FILE = "_file"  # which file of the batch a row came from
+WINDOW_START, WINDOW_END = "_window_start", "_window_end"  # that file's partition window
 STRUCTURE = {"expect_table_columns_to_match_set", "expect_table_row_count_to_be_between"}
 TYPES = {"expect_column_values_to_be_in_type_list", "expect_column_values_to_be_json_parseable",
          "expect_column_values_to_be_null"}
@@ -76,22 +79,25 @@ def suite_dict(entity: Entity) -> dict[str, Any]:
             meta={"why": "ISO 4217 currency code"}))
     exps += [E.ExpectColumnValuesToBeInSet(column=c, value_set=list(v))
              for c, v in entity.accepted_values.items()]
-    if len(entity.key) == 1:
-        exps.append(E.ExpectColumnValuesToBeUnique(column=entity.key[0]))
-    else:
-        exps.append(E.ExpectCompoundColumnsToBeUnique(column_list=list(entity.key)))
+    # Natural key unique within its file (`_file` tells files apart when validated together).
+    exps.append(E.ExpectCompoundColumnsToBeUnique(column_list=[*entity.key, FILE],
+                                                  meta={"why": "natural key unique within the file"}))
     exps += [
         E.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A=hi, column_B=lo, or_equal=True, ignore_row_if="either_value_is_missing")
         for lo, hi in entity.pairs_le
     ]
     if entity.date_window:
-        exps.append(E.ExpectColumnValuesToBeBetween(
-            column=entity.date_window.column,
-            min_value={"$PARAMETER": "window_start"},
-            max_value={"$PARAMETER": "window_end"},
-            meta={"why": "rows must fall inside the file's partition window"},
-        ))
+        # The window is per row (`_window_start`/`_window_end`, from each file's partition
+        # date) so files of different dates can be validated in one batch.
+        col = entity.date_window.column
+        why = {"why": "rows must fall inside the file's partition window"}
+        exps.append(E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=col, column_B=WINDOW_START, or_equal=True,
+            ignore_row_if="either_value_is_missing", meta=why))
+        exps.append(E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=WINDOW_END, column_B=col, or_equal=True,
+            ignore_row_if="either_value_is_missing", meta=why))
     suite = gx.ExpectationSuite(name=entity.table, expectations=exps,
                                 meta={"generated_from": "src/journeymart/channels.yml"})
     doc = suite.to_json_dict()
@@ -146,19 +152,19 @@ class Outcome:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def _window(entity: Entity, partition: date) -> dict[str, Any]:
+def window_bounds(entity: Entity, partition: date) -> tuple[Any, Any]:
+    """The partition window of a file, typed like the entity's window column."""
     w = entity.date_window
     if w is None:
-        return {}
+        return None, None
     start, end = partition - timedelta(days=w.days_before), partition + timedelta(days=w.days_after)
     if entity.columns[w.column] in ("timestamp",):
         # A local day spans UTC-12..UTC+14: widen by those margins, the days_* cover the rest.
-        return {"window_start": datetime.combine(start, time.min, UTC) - timedelta(hours=14),
-                "window_end": datetime.combine(end, time.max, UTC) + timedelta(hours=12)}
+        return (datetime.combine(start, time.min, UTC) - timedelta(hours=14),
+                datetime.combine(end, time.max, UTC) + timedelta(hours=12))
     if entity.columns[w.column] == "local_timestamp":
-        return {"window_start": datetime.combine(start, time.min),
-                "window_end": datetime.combine(end, time.max)}
-    return {"window_start": start, "window_end": end}
+        return datetime.combine(start, time.min), datetime.combine(end, time.max)
+    return start, end
 
 
 def _describe(res: Any) -> str:
@@ -185,10 +191,10 @@ def _pass_suite(table: str, types: frozenset[str] | None, exclude: frozenset[str
 
 
 def _run(entity: Entity, frame: pd.DataFrame, types: frozenset[str] | None,
-         exclude: frozenset[str], params: dict[str, Any]) -> Any:
+         exclude: frozenset[str]) -> Any:
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     return batch.validate(_pass_suite(entity.table, types, exclude),
-                          result_format={"result_format": "COMPLETE"}, expectation_parameters=params)
+                          result_format={"result_format": "COMPLETE"})
 
 
 def _collect(out: Outcome, res: Any, counts: dict[str, int], name: str) -> bool:
@@ -212,14 +218,27 @@ def _collect(out: Outcome, res: Any, counts: dict[str, int], name: str) -> bool:
     return True
 
 
-def validate(entity: Entity, frame: pd.DataFrame, partition: date) -> Outcome:
-    """Run the entity's suite over a parsed frame; say which rows fail and why."""
-    out = Outcome()
+def with_batch_columns(entity: Entity, frame: pd.DataFrame, partition: date,
+                       file_index: int = 0) -> pd.DataFrame:
+    """Add the loader's per-row columns for one file (see FILE / WINDOW_*)."""
+    start, end = window_bounds(entity, partition)
+    extra = {FILE: file_index, WINDOW_START: start, WINDOW_END: end}
     if PARSE_ERROR not in frame.columns:
-        frame = frame.assign(**{PARSE_ERROR: None})
-    params = _window(entity, partition)
+        extra[PARSE_ERROR] = None
+    return frame.assign(**extra).astype({WINDOW_START: object, WINDOW_END: object})
+
+
+def validate(entity: Entity, frame: pd.DataFrame, partition: date) -> Outcome:
+    """Validate one file's parsed frame."""
+    return validate_batch(entity, with_batch_columns(entity, frame, partition))
+
+
+def validate_batch(entity: Entity, frame: pd.DataFrame) -> Outcome:
+    """Run the entity's suite over a batch (one or more files' frames with the batch columns);
+    say which rows fail and why. Row reasons are keyed by the frame's index."""
+    out = Outcome()
     # Pass 1: structure + types in one validation; a structural failure stops here.
-    r1 = _run(entity, frame, frozenset(STRUCTURE | TYPES), frozenset(), params)
+    r1 = _run(entity, frame, frozenset(STRUCTURE | TYPES), frozenset())
     out.results.append(r1.to_json_dict())
     failed = [_describe(x) for x in r1.results
               if not x.success and x.expectation_config.type in STRUCTURE]
@@ -234,7 +253,7 @@ def validate(entity: Entity, frame: pd.DataFrame, partition: date) -> Outcome:
     # Pass 2: values, on the rows whose cells all have their types.
     remaining = frame.drop(index=list(out.row_reasons))
     if not remaining.empty:
-        r2 = _run(entity, remaining, None, frozenset(STRUCTURE | TYPES), params)
+        r2 = _run(entity, remaining, None, frozenset(STRUCTURE | TYPES))
         out.results.append(r2.to_json_dict())
         if not _collect(out, r2, counts, "values"):
             return out

@@ -17,6 +17,7 @@ import numpy as np
 from journeymart.generate import catalog as cat
 from journeymart.generate import rng as rngs
 from journeymart.generate.fx import MICRO, FxTable
+from journeymart.registry import load
 
 CENT = 10_000  # micros per cent
 WEEKDAY_FACTOR = np.array([1.05, 1.06, 1.02, 1.0, 0.95, 0.86, 0.9])  # Mon..Sun
@@ -157,11 +158,8 @@ class MediaPlan:
 
 
 def _currency(channel: str) -> str:
-    return {"meta_ads": "EUR", "linkedin_ads": "GBP"}.get(channel, "USD")
-
-
-def account_currency(channel: str) -> str:
-    return _currency(channel)
+    """The ad account's currency, as the registry declares it."""
+    return load().channel(channel).currency
 
 
 # ---------------------------------------------------------------------------------------

@@ -56,9 +56,6 @@ class People:
         return (cat.FIRST_NAMES[self.first_name[i]].capitalize(),
                 cat.LAST_NAMES[self.last_name[i]].capitalize())
 
-    def ga_client_id(self, i: int) -> str:
-        return f"{self.pseudo_id[i]}.{self.first_seen_s[i]}"
-
     def appsflyer_id(self, i: int) -> str:
         return f"{self.install_s[i] * 1000 + (self.af_random[i] % 1000)}-{self.af_random[i]}"
 

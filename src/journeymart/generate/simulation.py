@@ -20,10 +20,9 @@ from datetime import date
 import numpy as np
 
 from journeymart.generate import catalog as cat
-from journeymart.generate import curves
+from journeymart.generate import curves, mailing, platforms
 from journeymart.generate import rng as rngs
 from journeymart.generate.activity import (
-    AdRows,
     AppEvents,
     Day,
     EmailActivity,
@@ -36,7 +35,6 @@ from journeymart.generate.activity import (
     Sessions,
     Tickets,
     WebinarDelivery,
-    YoutubeRows,
 )
 from journeymart.generate.fx import MICRO, FxTable
 from journeymart.generate.plan import MediaPlan
@@ -50,9 +48,10 @@ from journeymart.generate.population import (
     UNAWARE,
     People,
 )
-from journeymart.generate.timefmt import day_bounds, epoch_of
+from journeymart.generate.timefmt import day_bounds, epoch_of, local_epoch
 
 NY = cat.NY
+Arr = np.ndarray
 ACQUISITION_ORDER = ("google_ads", "meta_ads", "linkedin_ads", "tiktok_ads", "offline", "content", "events")
 # At reference spend the plan reaches about half of the unaware pool over the range (or over
 # four months, for shorter ranges, so a short demo does not burn through the market).
@@ -75,8 +74,6 @@ P_TICKET, P_REFERRAL, P_REVIEW_RECENT = 0.002, 0.0002, 0.008  # review: ~11% of 
 # Rare behaviours happen at least this often per day however small the population, so that a
 # short demo still shows every kind of export.
 DEMO_FLOOR = 0.5
-P_OPEN, P_BOUNCE, P_UNSUBSCRIBE = 0.30, 0.01, 0.003
-YOUTUBE_COUNTRIES = (("US", 0.6), ("DE", 0.18), ("GB", 0.15), ("CA", 0.07))
 
 
 def _pick(rng: np.random.Generator, table: tuple[tuple[int, float], ...], n: int) -> np.ndarray:
@@ -123,10 +120,11 @@ class Simulation:
         self.next_review = 1
         self.pending: dict[int, list[WebinarDelivery]] = {}
         self.badges: dict[str, int] = {}
-        self.videos = self._videos(rng)
+        self.videos = platforms.make_videos(rng)
         self.expected_new = dict.fromkeys(ACQUISITION_ORDER, 0.0)
         self.realised_new = dict.fromkeys((*ACQUISITION_ORDER, "referral"), 0)
         self.orders_first = 0
+        self.email_clicks = 0
         self.orders_repeat = 0
         customers = np.flatnonzero(people.stage >= PURCHASE)
         people.last_order_id[customers] = 5_300_000_000 + customers  # their latest pre-range order
@@ -156,12 +154,6 @@ class Simulation:
     def email_sends_estimate(self) -> float:
         """E-mails per day at the start: two list-wide sends a week, promos, automations."""
         return 0.4 * float(self.people.subscribed.sum()) + 1.0
-
-    def _videos(self, rng: np.random.Generator) -> list[tuple[str, int, float]]:
-        alphabet = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"))
-        popularity = rng.dirichlet(np.ones(6) * 1.5)
-        return [("".join(rng.choice(alphabet, 11)), int(rng.integers(90, 600)), float(p))
-                for p in popularity]
 
     def _take_pool(self, n: int) -> np.ndarray:
         n = min(n, len(self.pool) - self.pool_pos)
@@ -221,13 +213,13 @@ class Simulation:
         referrers = referrers[: len(referees)]
         self.realised_new["referral"] += len(referees)
 
-        sessions, session_order_person = self._sessions(
+        sessions = self._sessions(
             i, rng, ny0, nylen, st0, new_people, new_traffic, referees, pros, pros_traffic, pros_visit,
             cust, cust_traffic, cust_web, clicks, buyers[~buy_app])
 
         installs = self._installs(rng, utc0, cust[cust_install], buyers, st0, new_people, new_traffic, sessions)
         app_events, app_buy_at = self._app_events(rng, utc0, cust[cust_app], buyers[buy_app], installs)
-        orders = self._orders(rng, i, st0, buyers, buy_app, sessions, session_order_person, app_buy_at)
+        orders = self._orders(rng, i, st0, buyers, buy_app, sessions, app_buy_at)
 
         webinars_today = self._webinars(i, rng, st0)
         scans = self._lead_scans(i, rng, event_new)
@@ -244,8 +236,8 @@ class Simulation:
         self._advance(i, rng, st0, new_people, referees, event_new, pros, pros_visit, sessions, activity,
                       app_events, webinars_today, orders, tickets, referrers, reviews)
 
-        ads = self._ads(rng, i, ad_spend, sessions, orders, fx_micro)
-        youtube = self._youtube(rng, ad_spend, fx_micro)
+        ads = platforms.ad_rows(rng, ad_spend, sessions, orders)
+        youtube = platforms.youtube_rows(rng, self.videos, plan.scale, ad_spend)
         return Day(
             index=i, fx_micro=fx_micro, sessions=sessions, orders=orders, email_campaigns=campaigns,
             email_activity=activity, installs=installs, app_events=app_events, ads=ads, youtube=youtube,
@@ -254,7 +246,8 @@ class Simulation:
             email_spend_micros=sum(c.cost_micros for c in campaigns), customer_engagement=engagement,
         )
 
-    def _customer_engagement(self, st0, sessions: Sessions, activity, app_events, webinar_people) -> dict[str, int]:
+    def _customer_engagement(self, st0: Arr, sessions: Sessions, activity: EmailActivity, app_events: AppEvents,
+                             webinar_people: Arr) -> dict[str, int]:
         """Touches by people who were already customers, per registry channel: where existing
         customers actually engage (compare with where the money goes)."""
         out: dict[str, int] = {}
@@ -272,7 +265,7 @@ class Simulation:
     # -----------------------------------------------------------------------------------
     # acquisition: spend -> adstock -> Hill -> Poisson -> people out of the unaware pool
 
-    def _acquire(self, i: int, rng: np.random.Generator, ad_spend: np.ndarray):
+    def _acquire(self, i: int, rng: np.random.Generator, ad_spend: Arr) -> tuple[Arr, Arr, dict[str, int], Arr]:
         people: list[np.ndarray] = []
         traffic: list[np.ndarray] = []
         by_channel: dict[str, int] = {}
@@ -320,82 +313,24 @@ class Simulation:
     # -----------------------------------------------------------------------------------
     # e-mail: campaigns of the day, per-recipient activity, planted clicks
 
-    def _email(self, i: int, d: date, rng: np.random.Generator, ny0: int, nylen: int, st0: np.ndarray):
-        P = self.people
-        subs = P.subscribed
-        customer = st0 >= PURCHASE
-        everyone = np.arange(P.n)
-        ymd = d.strftime("%Y%m%d")
-        sends: list[tuple[str, str, str, np.ndarray]] = []
-        wd = d.weekday()
-        if wd == 1:
-            sends.append(("nl", f"Newsletter {d.isoformat()}", "This week at Journeymart", everyone[subs]))
-        if wd == 4 and rng.random() < 0.5:
-            sends.append(("pn", f"Product news {d.isoformat()}", "New in: the pieces you asked for",
-                          everyone[subs]))
-        if wd not in (1, 4) and rng.random() < 0.15:
-            sends.append(("pr", f"Promo {d.isoformat()}", "48 hours: 15% off with EMAIL15",
-                          everyone[subs & customer]))
-        sends.append(("wl", f"Welcome series {d.isoformat()}", "Welcome to Journeymart",
-                      everyone[subs & (P.subscribed_day == i - 1)]))
-        sends.append(("pp", f"Post-purchase {d.isoformat()}", "How is your order?",
-                      everyone[subs & (P.last_order_day == i - 1)]))
-        lapsed = subs & customer & (P.last_order_day < i - 60) & ((everyone + i) % 30 == 0)
-        winback = everyone[lapsed]
-        if len(winback) == 0:
-            winback = np.array([0], np.int64)  # the daily win-back always has someone to nudge
-        sends.append(("wb", f"Win-back {d.isoformat()}", "We miss you", winback))
-
-        campaigns: list[EmailCampaign] = []
-        cols: dict[str, list[np.ndarray]] = {"campaign": [], "person": [], "action": [], "at": []}
-        open_rows: list[tuple[int, np.ndarray, np.ndarray]] = []
-        for k, (code, name, subject, recipients) in enumerate(s for s in sends if len(s[3])):
-            send_s = ny0 + 9 * 3600 + k * 2700
-            n = len(recipients)
-            cost = -(-n * cat.EMAIL_COST_PER_EMAIL_MICROS // 10_000) * 10_000  # whole cents, rounded up
-            campaigns.append(EmailCampaign(f"{code}{ymd}{k:02d}", name, subject, send_s, n, cost))
-            sent_at = send_s + rng.integers(0, 900, n)
-            bounce = (rng.random(n) < P_BOUNCE) & (recipients != 0)
-            opened = ~bounce & (rng.random(n) < P_OPEN)
-            open_at = np.minimum(sent_at + rng.exponential(2.5 * 3600, n).astype(np.int64),
-                                 ny0 + nylen - SESSION_TAIL_S - 900)
-            unsub = opened & (rng.random(n) < P_UNSUBSCRIBE) & (recipients != 0)
-            c = len(campaigns) - 1
-            for action, mask, at in ((0, np.ones(n, bool), sent_at), (3, bounce, sent_at + 60),
-                                     (1, opened, open_at), (4, unsub, open_at + 120)):
-                cols["campaign"].append(np.full(int(mask.sum()), c))
-                cols["person"].append(recipients[mask])
-                cols["action"].append(np.full(int(mask.sum()), action))
-                cols["at"].append(at[mask])
-            open_rows.append((c, recipients[opened], open_at[opened]))
-
-        # planted response: clickers ~ Poisson(Hill(adstock(today's send cost)))
-        spend_usd = sum(c.cost_micros for c in campaigns) / MICRO
+    def _email(self, i: int, d: date, rng: np.random.Generator, ny0: int, nylen: int, st0: Arr
+               ) -> tuple[list[EmailCampaign], EmailActivity, tuple[Arr, Arr, Arr]]:
+        delivery = mailing.deliver(mailing.todays_sends(self.people, i, d, rng, st0), d, rng, ny0, nylen)
+        # planted response: clickers ~ Poisson(Hill(adstock(today's send cost in USD)))
         curve = self.curves["email"]
-        self.adstock["email"] = curve.adstock(spend_usd, self.adstock["email"])
+        self.adstock["email"] = curve.adstock(delivery.cost_micros / MICRO, self.adstock["email"])
         expected = curve.response(self.adstock["email"])
-        self.expected_new.setdefault("email", 0.0)
-        self.expected_new["email"] += expected
-        o_c = np.concatenate([np.full(len(p), c) for c, p, _ in open_rows]) if open_rows else np.zeros(0, int)
-        o_p = np.concatenate([p for _, p, _ in open_rows]) if open_rows else np.zeros(0, int)
-        o_t = np.concatenate([t for _, _, t in open_rows]) if open_rows else np.zeros(0, int)
-        n_click = min(int(rng.poisson(expected)), len(o_p))
-        pick = np.sort(rng.choice(len(o_p), size=n_click, replace=False)) if n_click else np.zeros(0, int)
-        click_at = o_t[pick] + rng.integers(5, 600, n_click)
-        cols["campaign"].append(o_c[pick])
-        cols["person"].append(o_p[pick])
-        cols["action"].append(np.full(n_click, 2))
-        cols["at"].append(click_at)
-        activity = EmailActivity(*(np.concatenate(cols[k]).astype(np.int64)
-                                   for k in ("campaign", "person", "action", "at")))
-        clicks = (o_p[pick].astype(np.int64), o_c[pick].astype(np.int64), click_at.astype(np.int64))
-        return campaigns, activity, clicks
+        self.expected_new["email"] = self.expected_new.get("email", 0.0) + expected
+        activity, clicks = mailing.add_clicks(rng, delivery, int(rng.poisson(expected)))
+        self.email_clicks += len(clicks[0])
+        return delivery.campaigns, activity, clicks
 
     # -----------------------------------------------------------------------------------
     # web sessions: one per person and day, highest-priority reason wins
 
-    def _sessions(self, i, rng, ny0, nylen, st0, new_people, new_traffic, referees, pros, pros_traffic,
-                  pros_visit, cust, cust_traffic, cust_web, clicks, web_buyers):
+    def _sessions(self, i: int, rng: np.random.Generator, ny0: int, nylen: int, st0: Arr, new_people: Arr,
+                  new_traffic: Arr, referees: Arr, pros: Arr, pros_traffic: Arr, pros_visit: Arr, cust: Arr,
+                  cust_traffic: Arr, cust_web: Arr, clicks: tuple[Arr, Arr, Arr], web_buyers: Arr) -> Sessions:
         P = self.people
         click_p, click_c, click_at = clicks
         parts = [
@@ -437,12 +372,13 @@ class Simulation:
                             pages=pages.astype(np.int64), logged_in=logged_in, new_user=new_user,
                             session_number=P.sessions[person].astype(np.int64),
                             order=np.full(n, -1, np.int64))
-        return sessions, person[buying]
+        return sessions
 
     # -----------------------------------------------------------------------------------
     # the app
 
-    def _installs(self, rng, utc0, cust_new, buyers, st0, new_people, new_traffic, sessions) -> Installs:
+    def _installs(self, rng: np.random.Generator, utc0: int, cust_new: Arr, buyers: Arr, st0: Arr,
+                  new_people: Arr, new_traffic: Arr, sessions: Sessions) -> Installs:
         P = self.people
         social = np.isin(new_traffic, [cat.AD_TRAFFIC_OFFSET + k for k, a in enumerate(cat.AD_LINES)
                                        if a.channel in ("meta_ads", "tiktok_ads")])
@@ -466,7 +402,8 @@ class Simulation:
         return Installs(person=who, install_s=at.astype(np.int64), touch_s=touch.astype(np.int64),
                         traffic=traffic.astype(np.int64))
 
-    def _app_events(self, rng, utc0, openers, app_buyers, installs: Installs):
+    def _app_events(self, rng: np.random.Generator, utc0: int, openers: Arr, app_buyers: Arr,
+                    installs: Installs) -> tuple[AppEvents, dict[int, int]]:
         P = self.people
         who = np.unique(np.concatenate([openers, app_buyers, installs.person]).astype(np.int64))
         if len(who) == 0:
@@ -502,7 +439,8 @@ class Simulation:
     # -----------------------------------------------------------------------------------
     # orders
 
-    def _orders(self, rng, i, st0, buyers, buy_app, sessions: Sessions, web_buyer_sessions, app_buy_at) -> Orders:
+    def _orders(self, rng: np.random.Generator, i: int, st0: Arr, buyers: Arr, buy_app: Arr, sessions: Sessions,
+                app_buy_at: dict[int, int]) -> Orders:
         P = self.people
         n = len(buyers)
         created = np.zeros(n, np.int64)
@@ -561,7 +499,7 @@ class Simulation:
             weight = np.where(st0[eligible] == CONSIDERATION, 3.0, 1.0)
             n = min(len(eligible), max(1, int(rng.poisson(0.02 * len(eligible)))))
             who = np.sort(rng.choice(eligible, size=n, replace=False, p=weight / weight.sum()))
-            start_s = day_bounds(self.plan.date(i), NY)[0] + w.start_hour * 3600
+            start_s = local_epoch(self.plan.date(i), w.start_hour, 0, NY)
             lo = np.maximum(np.maximum(P.first_seen_s[who], self.range_start_s), start_s - 21 * 86400)
             hi = start_s - 3600
             lo = np.minimum(lo, hi - 60)
@@ -599,7 +537,7 @@ class Simulation:
         return LeadScans(events, who, badges, at, rng.integers(0, len(cat.COMPANIES), len(who)),
                          rng.integers(0, len(cat.JOB_TITLES), len(who)))
 
-    def _tickets(self, rng, ny0, nylen, who) -> Tickets:
+    def _tickets(self, rng: np.random.Generator, ny0: int, nylen: int, who: Arr) -> Tickets:
         n = len(who)
         ids = np.arange(self.next_ticket, self.next_ticket + n, dtype=np.int64)
         self.next_ticket += n
@@ -609,7 +547,7 @@ class Simulation:
                        via=rng.choice(3, size=n, p=[0.6, 0.25, 0.15]),
                        rating=rng.choice(4, size=n, p=[0.5, 0.2, 0.22, 0.08]))
 
-    def _reviews(self, rng, ny0, nylen, who) -> Reviews:
+    def _reviews(self, rng: np.random.Generator, ny0: int, nylen: int, who: Arr) -> Reviews:
         n = len(who)
         keys = np.arange(self.next_review, self.next_review + n, dtype=np.int64)
         self.next_review += n
@@ -620,8 +558,10 @@ class Simulation:
     # -----------------------------------------------------------------------------------
     # journey state
 
-    def _advance(self, i, rng, st0, new_people, referees, event_new, pros, pros_visit, sessions, activity,
-                 app_events, webinar_people, orders: Orders, tickets, referrers, reviews) -> None:
+    def _advance(self, i: int, rng: np.random.Generator, st0: Arr, new_people: Arr, referees: Arr,
+                 event_new: Arr, pros: Arr, pros_visit: Arr, sessions: Sessions, activity: EmailActivity,
+                 app_events: AppEvents, webinar_people: Arr, orders: Orders, tickets: Tickets, referrers: Arr,
+                 reviews: Reviews) -> None:
         P = self.people
         arrived = np.concatenate([new_people, referees, event_new]).astype(np.int64)
         arrived = arrived[st0[arrived] == UNAWARE]
@@ -647,57 +587,3 @@ class Simulation:
         unsubscribed = activity.person[activity.action == 4]
         P.subscribed[unsubscribed] = False
         P.subscribed_day[unsubscribed] = NEVER
-
-    # -----------------------------------------------------------------------------------
-    # what the platforms report
-
-    def _ads(self, rng, i, ad_spend, sessions: Sessions, orders: Orders, fx_micro) -> AdRows:
-        n = len(cat.AD_LINES)
-        sess = np.bincount(np.maximum(sessions.traffic - cat.AD_TRAFFIC_OFFSET, 0),
-                           weights=(sessions.traffic >= cat.AD_TRAFFIC_OFFSET).astype(float),
-                           minlength=n)[:n].astype(np.int64)
-        live = ad_spend > 0
-        cpm = np.array([a.cpm for a in cat.AD_LINES])
-        impressions = np.rint(ad_spend / MICRO / cpm * 1000 * rng.lognormal(0, 0.1, n)).astype(np.int64)
-        clicks = np.where(live, sess + rng.poisson(0.15 * sess + 0.3), 0)
-        impressions = np.where(live, np.maximum(np.maximum(impressions, clicks), 1), 0)
-        reach = np.where(live, np.maximum(1, (impressions / rng.uniform(1.3, 2.2, n)).astype(np.int64)), 0)
-        ad_of_order = orders.traffic - cat.AD_TRAFFIC_OFFSET
-        conv = np.bincount(np.maximum(ad_of_order, 0), weights=(ad_of_order >= 0).astype(float),
-                           minlength=n)[:n]
-        value = np.bincount(np.maximum(ad_of_order, 0), weights=np.where(ad_of_order >= 0, orders.total_c, 0),
-                            minlength=n)[:n]
-        leads = np.where(live, rng.poisson(0.05 * clicks), 0)
-        return AdRows(spend_micros=ad_spend.astype(np.int64), impressions=impressions, clicks=clicks,
-                      reach=reach, conversions=conv.astype(np.int64),
-                      conversion_value_c=np.rint(value).astype(np.int64), leads=leads.astype(np.int64))
-
-    def _youtube(self, rng, ad_spend, fx_micro) -> YoutubeRows:
-        video_line = next(k for k, a in enumerate(cat.AD_LINES) if a.type == "VIDEO")
-        organic = 180.0 * self.plan.scale * rng.lognormal(0.0, 0.2)
-        paid = ad_spend[video_line] / MICRO / 0.05  # promoted views at ~5 cents a view
-        total = organic + paid
-        rows = {k: [] for k in ("video", "subscribed", "country", "views")}
-        for v, (_, _, pop) in enumerate(self.videos):
-            for sub in (True, False):
-                for c, (_, share) in enumerate(YOUTUBE_COUNTRIES):
-                    rows["video"].append(v)
-                    rows["subscribed"].append(sub)
-                    rows["country"].append(c)
-                    rows["views"].append(total * pop * (0.15 if sub else 0.85) * share)
-        views = rng.poisson(np.asarray(rows["views"]))
-        if views.sum() == 0:
-            views[int(np.argmax(rows["views"]))] = 1  # the channel never has a day without a view
-        keep = views > 0
-        video = np.asarray(rows["video"])[keep]
-        sub = np.asarray(rows["subscribed"])[keep]
-        views = views[keep]
-        length = np.array([self.videos[v][1] for v in video.tolist()])
-        avg = (length * rng.uniform(0.3, 0.6, len(views))).astype(np.int64)
-        return YoutubeRows(
-            video=video, subscribed=sub, country=np.asarray(rows["country"])[keep], views=views,
-            likes=rng.binomial(views, np.where(sub, 0.06, 0.03)), shares=rng.binomial(views, 0.004),
-            comments=rng.binomial(views, 0.003), watch_s=views * avg,
-            subscribers_gained=rng.binomial(views, np.where(sub, 0.0, 0.004)),
-            subscribers_lost=rng.binomial(views, np.where(sub, 0.0005, 0.0)),
-        )

@@ -27,6 +27,11 @@ def day_bounds(d: date, tz: str) -> tuple[int, int]:
     return int(start.timestamp()), int(end.timestamp() - start.timestamp())
 
 
+def local_epoch(d: date, hour: int, minute: int, tz: str) -> int:
+    """Epoch seconds of a wall-clock time in a zone (09:00 stays 09:00 across DST changes)."""
+    return int(datetime(d.year, d.month, d.day, hour, minute, tzinfo=zone(tz)).timestamp())
+
+
 def _offsets(epochs: np.ndarray, tz: str) -> np.ndarray:
     """UTC offset in seconds for each epoch; zones change offset on the hour, so one lookup per
     distinct hour is enough."""

@@ -97,7 +97,7 @@ class TruthRecorder:
                 "avg_response_per_1000_usd": round(curve.response(ref / (1 - curve.theta)) / ref * 1000, 6),
                 "marginal_response_per_1000_usd": round(curve.marginal(ref) * 1000, 6),
                 "expected_total": round(sim.expected_new.get(ch, 0.0), 3),
-                "realised_total": int(sim.realised_new.get(ch, 0)) if ch != "email" else None,
+                "realised_total": int(sim.realised_new.get(ch, 0)) if ch != "email" else sim.email_clicks,
             }
         ranked = sorted((ch for ch, c in curves.items() if c and c["unit"] == "new_people"),
                         key=lambda ch: -curves[ch]["marginal_response_per_1000_usd"])

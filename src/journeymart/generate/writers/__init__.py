@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from journeymart.generate.activity import Day
+from journeymart.generate.platforms import Video
 from journeymart.generate.writers import (
     ads,
     commerce,
@@ -19,7 +20,7 @@ from journeymart.generate.writers import (
 from journeymart.generate.writers.context import Context
 
 
-def write_day(ctx: Context, day: Day, videos: list[tuple[str, int, float]]) -> None:
+def write_day(ctx: Context, day: Day, videos: list[Video]) -> None:
     """Every export whose partition date is this day."""
     ads.write(ctx, day)
     email.write(ctx, day)

@@ -13,6 +13,7 @@ from journeymart.generate import catalog as cat
 from journeymart.generate.activity import Day
 from journeymart.generate.writers.context import Context
 from journeymart.generate.writers.files import CENT, cents, money
+from journeymart.registry import load
 
 GOOGLE_HEADER = (
     "segments.date", "customer.id", "customer.descriptive_name", "customer.currency_code",
@@ -30,6 +31,12 @@ def _lines(channel: str, day: Day) -> list[int]:
     return [k for k, a in enumerate(cat.AD_LINES) if a.channel == channel and day.ads.impressions[k] > 0]
 
 
+def _account(channel: str) -> tuple[str, str]:
+    """(currency, time zone) of the channel's account, from the registry."""
+    ch = load().channel(channel)
+    return ch.currency, ch.timezone
+
+
 def _mdy(d) -> str:
     return f"{d.month}/{d.day}/{d.year}"
 
@@ -37,15 +44,16 @@ def _mdy(d) -> str:
 def write_google(ctx: Context, day: Day) -> None:
     d = ctx.date(day.index)
     acct = cat.ACCOUNTS["google_ads"]
+    currency, tz = _account("google_ads")
     rows, spend = [], 0
     for k in _lines("google_ads", day):
         a, ads = cat.AD_LINES[k], day.ads
         spend += int(ads.spend_micros[k])
-        rows.append([d.isoformat(), acct["id"], acct["name"], "USD", cat.NY, a.campaign_id, a.campaign_name,
+        rows.append([d.isoformat(), acct["id"], acct["name"], currency, tz, a.campaign_id, a.campaign_name,
                      a.type, int(ads.impressions[k]), int(ads.clicks[k]), int(ads.spend_micros[k]),
                      f"{int(ads.conversions[k])}.0", cents(ads.conversion_value_c[k])])
     ctx.landing.csv("google_ads", "campaign_stats", d, f"campaign_performance_{d.isoformat()}.csv",
-                    GOOGLE_HEADER, rows, crlf=True, spend={"USD": spend})
+                    GOOGLE_HEADER, rows, crlf=True, spend={currency: spend})
 
 
 def _actions(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
@@ -56,16 +64,17 @@ def write_meta(ctx: Context, day: Day) -> None:
     d = ctx.date(day.index)
     rng = ctx.rng(day.index, 1)
     acct = cat.ACCOUNTS["meta_ads"]
+    currency, _ = _account("meta_ads")
     data, spend = [], 0
     for k in _lines("meta_ads", day):
         a, ads = cat.AD_LINES[k], day.ads
         clicks = int(ads.clicks[k])
         link_clicks = int(clicks * rng.uniform(0.7, 0.95))
         purchases = int(ads.conversions[k])
-        value_c = ctx.usd_cents_to("EUR", day.index, int(ads.conversion_value_c[k]))
+        value_c = ctx.usd_cents_to(currency, day.index, int(ads.conversion_value_c[k]))
         spend += int(ads.spend_micros[k])
         row = {
-            "account_id": acct["id"], "account_name": acct["name"], "account_currency": "EUR",
+            "account_id": acct["id"], "account_name": acct["name"], "account_currency": currency,
             "campaign_id": a.campaign_id, "campaign_name": a.campaign_name, "adset_id": a.row_id,
             "adset_name": a.row_name, "date_start": d.isoformat(), "date_stop": d.isoformat(),
             "impressions": str(int(ads.impressions[k])), "reach": str(int(ads.reach[k])),
@@ -86,17 +95,18 @@ def write_meta(ctx: Context, day: Day) -> None:
         data.append(row)
     doc = {"data": data, "paging": {"cursors": {"before": "MAZDZD", "after": f"M{len(data)}ZDZD"}}}
     ctx.landing.json("meta_ads", "ads_insights", d, f"ads_insights_{d.isoformat()}.json", doc, len(data),
-                     spend={"EUR": spend})
+                     spend={currency: spend})
 
 
 def write_linkedin(ctx: Context, day: Day) -> None:
     d = ctx.date(day.index)
     acct = cat.ACCOUNTS["linkedin_ads"]
+    currency, _ = _account("linkedin_ads")
     rows, spend = [], 0
     for k in _lines("linkedin_ads", day):
         a, ads = cat.AD_LINES[k], day.ads
         spend += int(ads.spend_micros[k])
-        rows.append([_mdy(d), acct["name"], "GBP", a.group_name, a.campaign_id, a.campaign_name, a.type,
+        rows.append([_mdy(d), acct["name"], currency, a.group_name, a.campaign_id, a.campaign_name, a.type,
                      money(int(ads.spend_micros[k])), int(ads.impressions[k]), int(ads.clicks[k]),
                      int(ads.conversions[k]), int(ads.leads[k])])
     generated = d + timedelta(days=1)  # exported the next morning: derived, never the wall clock
@@ -108,12 +118,13 @@ def write_linkedin(ctx: Context, day: Day) -> None:
         [],
     ]
     ctx.landing.csv("linkedin_ads", "campaign_analytics", d, f"campaign_performance_report_{d.isoformat()}.csv",
-                    LINKEDIN_HEADER, rows, bom=True, preamble=preamble, spend={"GBP": spend})
+                    LINKEDIN_HEADER, rows, bom=True, preamble=preamble, spend={currency: spend})
 
 
 def write_tiktok(ctx: Context, day: Day) -> None:
     d = ctx.date(day.index)
     rng = ctx.rng(day.index, 2)
+    currency, _ = _account("tiktok_ads")
     listing, spend = [], 0
     for k in _lines("tiktok_ads", day):
         a, ads = cat.AD_LINES[k], day.ads
@@ -125,7 +136,7 @@ def write_tiktok(ctx: Context, day: Day) -> None:
                 "clicks": str(int(ads.clicks[k])), "reach": str(int(ads.reach[k])),
                 "conversion": str(int(ads.conversions[k])), "campaign_id": a.campaign_id,
                 "campaign_name": a.campaign_name, "adgroup_name": a.group_name, "ad_name": a.row_name,
-                "currency": "USD",
+                "currency": currency,
             },
         })
     doc = {
@@ -135,7 +146,7 @@ def write_tiktok(ctx: Context, day: Day) -> None:
                  "list": listing},
     }
     ctx.landing.json("tiktok_ads", "ad_reports", d, f"ad_report_{d.isoformat()}.json", doc, len(listing),
-                     spend={"USD": spend})
+                     spend={currency: spend})
 
 
 def write(ctx: Context, day: Day) -> None:

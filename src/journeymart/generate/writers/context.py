@@ -11,7 +11,7 @@ from journeymart.generate import rng as rngs
 from journeymart.generate.fx import MICRO, FxTable
 from journeymart.generate.plan import MediaPlan
 from journeymart.generate.population import People
-from journeymart.generate.writers.files import CENT, Landing
+from journeymart.generate.writers.files import Landing
 
 
 @dataclass
@@ -35,7 +35,3 @@ class Context:
             return int(usd_cents)
         rate = self.fx.micro_rate(currency, day)
         return (int(usd_cents) * MICRO * 2 + rate) // (2 * rate)
-
-
-def to_micros_cents(c: int) -> int:
-    return int(c) * CENT

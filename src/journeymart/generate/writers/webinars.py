@@ -7,7 +7,7 @@ import numpy as np
 
 from journeymart.generate import catalog as cat
 from journeymart.generate.activity import REGISTRATION_SOURCES, Day
-from journeymart.generate.timefmt import day_bounds, local_naive
+from journeymart.generate.timefmt import local_epoch, local_naive
 from journeymart.generate.writers.context import Context
 from journeymart.generate.writers.files import money
 
@@ -25,7 +25,7 @@ def write(ctx: Context, day: Day) -> None:
     sessions, registrants, cost = [], [], 0
     for wd in day.webinars_delivered:
         w = wd.webinar
-        start = day_bounds(ctx.date(w.day), cat.NY)[0] + w.start_hour * 3600
+        start = local_epoch(ctx.date(w.day), w.start_hour, 0, cat.NY)
         sessions.append([w.webinar_id, w.topic, local_naive(np.array([start]), cat.NY)[0], w.duration_minutes,
                          len(wd.person), int(wd.attended.sum()), money(w.cost_micros), "USD"])
         cost += w.cost_micros

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from journeymart.generate import catalog as cat
 from journeymart.generate.activity import Day
-from journeymart.generate.simulation import YOUTUBE_COUNTRIES
+from journeymart.generate.platforms import YOUTUBE_COUNTRIES, Video
 from journeymart.generate.writers.context import Context
 
 HEADER = ("date", "channel_id", "video_id", "live_or_on_demand", "subscribed_status", "country_code", "views",
@@ -19,7 +19,7 @@ def _tenths(numerator: int, denominator: int) -> str:
     return f"{t // 10}.{t % 10}"
 
 
-def write(ctx: Context, day: Day, videos: list[tuple[str, int, float]]) -> None:
+def write(ctx: Context, day: Day, videos: list[Video]) -> None:
     d = ctx.date(day.index)
     y = day.youtube
     rows = []

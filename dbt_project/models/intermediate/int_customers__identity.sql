@@ -1,0 +1,155 @@
+-- Identity stitching: one row per identifier seen anywhere (hashed e-mail, GA4
+-- user_pseudo_id, AppsFlyer id, CRM customer id) with the one customer_key it belongs to.
+--
+-- The CRM customer id is the anchor. Every source that shows an identifier together with a
+-- customer id links the two (orders, tickets, referrals and reviews link e-mail hashes;
+-- GA4 links user_pseudo_id to user_id once someone logs in; the MMP links the AppsFlyer id
+-- to the app's customer_user_id). An identifier linked to more than one customer id follows
+-- the earliest link (ties: the smallest id). Identifiers with no link stay anonymous: their
+-- customer_key is derived from the identifier itself.
+with
+
+orders as (
+    select * from {{ ref('stg_commerce__orders') }}
+),
+
+tickets as (
+    select * from {{ ref('stg_commerce__support_tickets') }}
+),
+
+referrals as (
+    select * from {{ ref('stg_commerce__referrals') }}
+),
+
+reviews as (
+    select * from {{ ref('stg_commerce__reviews') }}
+),
+
+ga4_events as (
+    select * from {{ ref('stg_ga4__events') }}
+),
+
+app_installs as (
+    select * from {{ ref('stg_mmp__installs') }}
+),
+
+app_events as (
+    select * from {{ ref('stg_mmp__in_app_events') }}
+),
+
+email_activity as (
+    select * from {{ ref('stg_email__recipient_activity') }}
+),
+
+webinar_registrants as (
+    select * from {{ ref('stg_webinars__registrants') }}
+),
+
+lead_scans as (
+    select * from {{ ref('stg_events__lead_scans') }}
+),
+
+-- identifier seen together with a CRM customer id
+links as (
+    select 'email_hash' as identifier_type, email_hash as identifier_value, customer_id, ordered_at as linked_at
+    from orders where email_hash is not null
+    union all
+    select 'email_hash', requester_email_hash, customer_id, created_at
+    from tickets where requester_email_hash is not null and customer_id is not null
+    union all
+    select 'email_hash', referrer_email_hash, referrer_customer_id, referred_at
+    from referrals where referrer_email_hash is not null
+    union all
+    select 'email_hash', reviewer_email_hash, customer_id, created_at
+    from reviews where reviewer_email_hash is not null
+    union all
+    select 'user_pseudo_id', user_pseudo_id, user_id, event_at
+    from ga4_events where user_id is not null
+    union all
+    select 'appsflyer_id', appsflyer_id, customer_user_id, installed_at
+    from app_installs where customer_user_id is not null
+    union all
+    select 'appsflyer_id', appsflyer_id, customer_user_id, event_at
+    from app_events where customer_user_id is not null
+),
+
+-- every identifier observed, linked or not
+observed as (
+    select 'customer_id' as identifier_type, customer_id as identifier_value, ordered_at as seen_at from orders
+    union all select 'customer_id', customer_id, created_at from tickets where customer_id is not null
+    union all select 'customer_id', referrer_customer_id, referred_at from referrals
+    union all select 'customer_id', customer_id, created_at from reviews
+    union all select 'customer_id', user_id, event_at from ga4_events where user_id is not null
+    union all select 'customer_id', customer_user_id, installed_at from app_installs where customer_user_id is not null
+    union all select 'customer_id', customer_user_id, event_at from app_events where customer_user_id is not null
+    union all select 'email_hash', email_hash, ordered_at from orders where email_hash is not null
+    union all select 'email_hash', requester_email_hash, created_at from tickets where requester_email_hash is not null
+    union all select 'email_hash', referrer_email_hash, referred_at from referrals where referrer_email_hash is not null
+    union all select 'email_hash', referee_email_hash, referred_at from referrals where referee_email_hash is not null
+    union all select 'email_hash', reviewer_email_hash, created_at from reviews where reviewer_email_hash is not null
+    union all select 'email_hash', email_hash, occurred_at from email_activity
+    union all select 'email_hash', email_hash, registered_at from webinar_registrants
+    union all select 'email_hash', email_hash, scanned_at from lead_scans
+    union all select 'user_pseudo_id', user_pseudo_id, event_at from ga4_events
+    union all select 'appsflyer_id', appsflyer_id, installed_at from app_installs
+    union all select 'appsflyer_id', appsflyer_id, event_at from app_events
+),
+
+identifiers as (
+    select
+        identifier_type,
+        identifier_value,
+        min(seen_at) as first_seen_at,
+        max(seen_at) as last_seen_at
+    from observed
+    where identifier_value is not null
+    group by identifier_type, identifier_value
+),
+
+first_link_per_identifier as (
+    select
+        identifier_type,
+        identifier_value,
+        customer_id,
+        row_number() over (
+            partition by identifier_type, identifier_value
+            order by linked_at, customer_id
+        ) as link_rank
+    from links
+    where customer_id is not null
+),
+
+resolved_to_customer_ids as (
+    select
+        identifiers.identifier_type,
+        identifiers.identifier_value,
+        case
+            when identifiers.identifier_type = 'customer_id' then identifiers.identifier_value
+            else first_link_per_identifier.customer_id
+        end as customer_id,
+        identifiers.first_seen_at,
+        identifiers.last_seen_at
+    from identifiers
+    left join first_link_per_identifier
+        on first_link_per_identifier.identifier_type = identifiers.identifier_type
+        and first_link_per_identifier.identifier_value = identifiers.identifier_value
+        and first_link_per_identifier.link_rank = 1
+),
+
+final as (
+    select
+        identifier_type,
+        identifier_value,
+        customer_id,
+        case
+            when customer_id is not null
+                then {{ generate_surrogate_key(["'customer_id'", 'customer_id']) }}
+            else {{ generate_surrogate_key(['identifier_type', 'identifier_value']) }}
+        end as customer_key,
+        customer_id is not null as is_identified,
+        first_seen_at,
+        last_seen_at
+    from resolved_to_customer_ids
+)
+
+select * from final

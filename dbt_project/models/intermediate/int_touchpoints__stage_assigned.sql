@@ -1,0 +1,172 @@
+-- Each touch with its customer (identity stitching) and its journey stage, decided by the
+-- customer's state when the touch happened and the rules in seeds/journey_stage_rules.csv
+-- (the one place the rules live; the lowest rule_priority that matches wins).
+--
+-- Customer states a rule can ask for:
+--   any                    always
+--   first_touch            the customer's earliest touch, with no sign of earlier history
+--   first_purchase         the customer's first order (and no sign of buying before the data)
+--   before_first_purchase  not yet bought
+--   after_first_purchase   after the first order, or a customer from before the data starts:
+--                          someone carrying a CRM customer id (logged in, app user, ticket,
+--                          review, referral) more than var('existing_customer_lead_hours')
+--                          before their first order here, or with no order here at all
+with
+
+touches as (
+    select * from {{ ref('int_touchpoints__unioned') }}
+),
+
+identities as (
+    select * from {{ ref('int_customers__identity') }}
+),
+
+rules as (
+    select * from {{ ref('journey_stage_rules') }}
+),
+
+-- the strongest identifier on the touch decides its customer
+stitched_to_customers as (
+    select
+        touches.*,
+        coalesce(by_customer_id.customer_key, by_email.customer_key,
+                 by_pseudo_id.customer_key, by_appsflyer_id.customer_key) as customer_key,
+        coalesce(touches.customer_id, by_email.customer_id,
+                 by_pseudo_id.customer_id, by_appsflyer_id.customer_id) as resolved_customer_id
+    from touches
+    left join identities as by_customer_id
+        on by_customer_id.identifier_type = 'customer_id'
+        and by_customer_id.identifier_value = touches.customer_id
+    left join identities as by_email
+        on by_email.identifier_type = 'email_hash'
+        and by_email.identifier_value = touches.email_hash
+    left join identities as by_pseudo_id
+        on by_pseudo_id.identifier_type = 'user_pseudo_id'
+        and by_pseudo_id.identifier_value = touches.user_pseudo_id
+    left join identities as by_appsflyer_id
+        on by_appsflyer_id.identifier_type = 'appsflyer_id'
+        and by_appsflyer_id.identifier_value = touches.appsflyer_id
+),
+
+sequenced as (
+    select
+        *,
+        row_number() over (
+            partition by customer_key
+            order by touched_at, case when touch_type = 'order' then 1 else 0 end, touchpoint_id
+        ) as customer_touch_number,
+        row_number() over (
+            partition by customer_key, case when touch_type = 'order' then 1 else 0 end
+            order by touched_at, touchpoint_id
+        ) as customer_type_touch_number
+    from stitched_to_customers
+),
+
+customer_history as (
+    select
+        customer_key,
+        min(case when touch_type = 'order' then touched_at end) as first_order_at,
+        min(case when touch_type <> 'order' and customer_id is not null then touched_at end)
+            as first_identified_at
+    from sequenced
+    group by customer_key
+),
+
+customer_states as (
+    select
+        customer_key,
+        first_order_at,
+        first_identified_at is not null
+            and (
+                first_order_at is null
+                or first_identified_at < {{ dbt.dateadd('hour', -1 * var('existing_customer_lead_hours', 6), 'first_order_at') }}
+            ) as bought_before_data
+    from customer_history
+),
+
+with_customer_state as (
+    select
+        sequenced.*,
+        customer_states.bought_before_data,
+        sequenced.customer_touch_number = 1
+            and not sequenced.implies_prior_history
+            and not customer_states.bought_before_data as is_first_touch,
+        sequenced.touch_type = 'order'
+            and sequenced.customer_type_touch_number = 1
+            and not customer_states.bought_before_data as is_first_purchase,
+        customer_states.bought_before_data
+            or coalesce(sequenced.touched_at > customer_states.first_order_at, false)
+            or (sequenced.touch_type = 'order' and sequenced.customer_type_touch_number > 1)
+            as is_after_first_purchase
+    from sequenced
+    inner join customer_states
+        on customer_states.customer_key = sequenced.customer_key
+),
+
+matched_rules as (
+    select
+        with_customer_state.touchpoint_id,
+        rules.rule_priority,
+        rules.stage,
+        row_number() over (
+            partition by with_customer_state.touchpoint_id
+            order by rules.rule_priority
+        ) as rule_rank
+    from with_customer_state
+    inner join rules
+        on (rules.touch_type = '*' or rules.touch_type = with_customer_state.touch_type)
+        and case rules.customer_state
+            when 'any' then true
+            when 'first_touch' then with_customer_state.is_first_touch
+            when 'first_purchase' then with_customer_state.is_first_purchase
+            when 'after_first_purchase' then with_customer_state.is_after_first_purchase
+            when 'before_first_purchase' then not with_customer_state.is_after_first_purchase
+                and not with_customer_state.is_first_purchase
+            else false
+        end
+),
+
+stage_assigned as (
+    select
+        with_customer_state.*,
+        matched_rules.stage,
+        matched_rules.rule_priority as stage_rule_priority
+    from with_customer_state
+    left join matched_rules
+        on matched_rules.touchpoint_id = with_customer_state.touchpoint_id
+        and matched_rules.rule_rank = 1
+),
+
+final as (
+    select
+        touchpoint_id,
+        touch_type,
+        source_record_id,
+        touched_at,
+        reporting_date,
+        channel_id,
+        campaign_key,
+        campaign_id,
+        campaign_name,
+        customer_key,
+        resolved_customer_id as customer_id,
+        email_hash,
+        user_pseudo_id,
+        appsflyer_id,
+        order_id,
+        revenue_usd,
+        implies_prior_history,
+        customer_touch_number,
+        bought_before_data,
+        is_first_touch,
+        is_first_purchase,
+        is_after_first_purchase,
+        stage,
+        stage_rule_priority,
+        _source_file,
+        _load_id,
+        _loaded_at
+    from stage_assigned
+)
+
+select * from final

@@ -1,0 +1,86 @@
+-- GA4 events grouped into web sessions (user_pseudo_id × ga_session_id), with the session's
+-- traffic source/medium, its landing page and the registry channel that owns that traffic.
+with
+
+events as (
+    select * from {{ ref('stg_ga4__events') }}
+),
+
+ordered_within_session as (
+    select
+        *,
+        row_number() over (
+            partition by session_key
+            order by
+                case when traffic_source is not null then 0 else 1 end,
+                event_at,
+                case event_name when 'session_start' then 0 when 'page_view' then 1 else 2 end
+        ) as attribution_rank,
+        row_number() over (
+            partition by session_key
+            order by
+                case when page_path is not null then 0 else 1 end,
+                event_at,
+                case event_name when 'session_start' then 0 when 'page_view' then 1 else 2 end
+        ) as landing_rank,
+        row_number() over (partition by session_key order by event_at, event_key) as event_rank
+    from events
+),
+
+aggregated_to_sessions as (
+    select
+        session_key,
+        user_pseudo_id,
+        ga_session_id,
+        max(user_id) as user_id,
+        min(event_at) as session_started_at,
+        max(event_at) as session_ended_at,
+        max(session_number) as session_number,
+        max(case when event_name = 'first_visit' then 1 else 0 end) = 1 as is_first_visit,
+        sum(case when event_name = 'page_view' then 1 else 0 end) as page_views,
+        sum(coalesce(engagement_time_seconds, 0)) as engagement_time_seconds,
+        max(case when attribution_rank = 1 then traffic_source end) as traffic_source,
+        max(case when attribution_rank = 1 then traffic_medium end) as traffic_medium,
+        max(case when attribution_rank = 1 then traffic_campaign end) as traffic_campaign,
+        max(case when attribution_rank = 1 then gclid end) as gclid,
+        max(case when landing_rank = 1 then page_path end) as landing_page_path,
+        max(case when event_rank = 1 then _source_file end) as _source_file,
+        max(case when event_rank = 1 then _load_id end) as _load_id,
+        max(_loaded_at) as _loaded_at
+    from ordered_within_session
+    group by session_key, user_pseudo_id, ga_session_id
+),
+
+assigned_to_channels as (
+    {{ assign_channel_from_traffic_source(
+        'aggregated_to_sessions', 'session_key', 'ga4',
+        'traffic_source', 'traffic_medium', 'landing_page_path'
+    ) }}
+),
+
+final as (
+    select
+        session_key,
+        user_pseudo_id,
+        ga_session_id,
+        user_id,
+        session_started_at,
+        session_ended_at,
+        {{ to_reporting_date('session_started_at') }} as reporting_date,
+        session_number,
+        is_first_visit,
+        page_views,
+        engagement_time_seconds,
+        traffic_source,
+        traffic_medium,
+        traffic_campaign,
+        gclid,
+        landing_page_path,
+        coalesce(channel_id, 'ga4') as channel_id,
+        _source_file,
+        _load_id,
+        _loaded_at
+    from assigned_to_channels
+)
+
+select * from final

@@ -1,0 +1,90 @@
+-- One row per stitched customer (int_customers__identity): first touch, first purchase,
+-- the furthest journey stage reached, orders and revenue.
+with
+
+touches as (
+    select * from {{ ref('int_touchpoints__stage_assigned') }}
+),
+
+stages as (
+    select * from {{ ref('journey_stages') }}
+),
+
+ranked_touches as (
+    select
+        touches.*,
+        stages.stage_rank,
+        row_number() over (
+            partition by touches.customer_key
+            order by touches.customer_touch_number
+        ) as first_rank,
+        row_number() over (
+            partition by touches.customer_key
+            order by stages.stage_rank desc, touches.touched_at
+        ) as furthest_stage_rank
+    from touches
+    left join stages
+        on stages.stage = touches.stage
+),
+
+customer_totals as (
+    select
+        customer_key,
+        max(customer_id) as customer_id,
+        min(touched_at) as first_touch_at,
+        max(touched_at) as last_touch_at,
+        min(case when is_first_purchase then touched_at end) as first_purchase_at,
+        max(case when bought_before_data then 1 else 0 end) = 1 as bought_before_data,
+        count(*) as touches,
+        sum(case when touch_type = 'order' then 1 else 0 end) as orders,
+        coalesce(sum(case when touch_type = 'order' then revenue_usd end), 0) as revenue_usd
+    from touches
+    group by customer_key
+),
+
+first_touches as (
+    select customer_key, channel_id, touch_type
+    from ranked_touches
+    where first_rank = 1
+),
+
+furthest_stages as (
+    select customer_key, stage, touched_at
+    from ranked_touches
+    where furthest_stage_rank = 1
+),
+
+-- the stage is entered at its first touch, not at the furthest-ranked touch's time
+stage_entries as (
+    select customer_key, stage, min(touched_at) as entered_at
+    from touches
+    group by customer_key, stage
+),
+
+final as (
+    select
+        cast(customer_totals.customer_key as {{ dbt.type_string() }}) as customer_key,
+        cast(customer_totals.customer_id as {{ dbt.type_string() }}) as customer_id,
+        customer_totals.customer_id is not null as is_identified,
+        customer_totals.bought_before_data,
+        customer_totals.first_touch_at,
+        cast(first_touches.channel_id as {{ dbt.type_string() }}) as first_touch_channel_id,
+        cast(first_touches.touch_type as {{ dbt.type_string() }}) as first_touch_type,
+        customer_totals.first_purchase_at,
+        cast(furthest_stages.stage as {{ dbt.type_string() }}) as current_stage,
+        stage_entries.entered_at as current_stage_entered_at,
+        customer_totals.last_touch_at,
+        cast(customer_totals.touches as {{ dbt.type_bigint() }}) as touches,
+        cast(customer_totals.orders as {{ dbt.type_bigint() }}) as orders,
+        cast(customer_totals.revenue_usd as {{ money_type() }}) as revenue_usd
+    from customer_totals
+    inner join first_touches
+        on first_touches.customer_key = customer_totals.customer_key
+    inner join furthest_stages
+        on furthest_stages.customer_key = customer_totals.customer_key
+    left join stage_entries
+        on stage_entries.customer_key = furthest_stages.customer_key
+        and stage_entries.stage = furthest_stages.stage
+)
+
+select * from final

@@ -1,0 +1,236 @@
+"""The dbt project (dbt_project/) on a real demo warehouse.
+
+Once per module: the demo landing zone (conftest) is loaded by the real loader into a private
+JOURNEYMART_HOME and `dbt build` runs on it. The tests then check the build, the marts, the
+spend reconciliation (recomputed here in Python from raw.*), the project's coverage of the
+channel registry, the semantic layer, and that the reconciliation test can fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+from conftest import DEMO
+from journeymart import registry
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dbt")]
+
+PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
+DBT = Path(sys.executable).with_name("dbt")
+MARTS = ("fct_spend_daily", "fct_touchpoints", "fct_engagement_daily", "dim_customers", "dim_channels",
+         "dim_campaigns", "mart_journey_funnel", "mart_channel_stage_matrix", "mart_budget_allocation")
+CENT = Decimal("0.01")
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def dbt(home: Path, *args: str, warehouse: Path | None = None, target: str = "target") -> subprocess.CompletedProcess:
+    """Run the dbt CLI on the project with everything it writes kept under `home`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "JOURNEYMART_"))}
+    env |= {"JOURNEYMART_HOME": str(home), "DBT_LOG_PATH": str(home / "dbt-logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    if warehouse:
+        env["JOURNEYMART_WAREHOUSE"] = str(warehouse)
+    cmd = [str(DBT), *args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
+           "--target-path", str(home / target)]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+
+
+def summary(run: subprocess.CompletedProcess) -> str:
+    lines = [ln for ln in run.stdout.splitlines() if any(w in ln for w in ("ERROR", "FAIL", "WARN", "Done."))]
+    return "\n".join(lines[-40:]) or run.stdout[-4000:] + run.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> tuple[Path, subprocess.CompletedProcess]:
+    """A loaded demo warehouse and the result of `dbt build` on it."""
+    home = tmp_path_factory.mktemp("dbt") / "jm"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JOURNEYMART_HOME", str(home))
+        mp.delenv("JOURNEYMART_LANDING_URL", raising=False)
+        mp.delenv("JOURNEYMART_WAREHOUSE", raising=False)
+        from journeymart.config import paths
+        from journeymart.ingest import run_window
+
+        paths().ensure()
+        shutil.copytree(demo_landing, home / "landing", dirs_exist_ok=True)
+        start = DEMO["start"]
+        run_window(start, start + timedelta(days=DEMO["days"] - 1), "dbt-test",
+                   now=datetime.combine(start, datetime.min.time(), UTC))
+    return home, dbt(home, "build")
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_dbt_build_passes(built) -> None:
+    home, run = built
+    assert run.returncode == 0, summary(run)
+    assert "ERROR=0" in run.stdout and "WARN=0" in run.stdout, summary(run)
+
+
+def test_marts_exist_with_rows(built) -> None:
+    home, _ = built
+    for mart in MARTS:
+        [(n,)] = query(home / "warehouse.duckdb", f"select count(*) from marts.{mart}")
+        assert n > 0, f"marts.{mart} is empty"
+
+
+def test_every_registry_entity_has_a_source_and_a_staging_model(built) -> None:
+    home, _ = built
+    manifest = json.loads((home / "target" / "manifest.json").read_text())
+    sources = {(s["source_name"], s["name"]): s for s in manifest["sources"].values()}
+    models = {m["name"]: m for m in manifest["nodes"].values() if m["resource_type"] == "model"}
+    for ch in registry.load().channels:
+        folder = PROJECT / "models" / "staging" / ch.id
+        assert (folder / f"_{ch.id}__sources.yml").exists()
+        assert (folder / f"_{ch.id}__models.yml").exists()
+        for e in ch.entities:
+            source = sources.get((ch.id, e.id))
+            assert source, f"no source {ch.id}.{e.id}"
+            assert (source["schema"], source["identifier"]) == ("raw", e.table)
+            assert source["loaded_at_field"] == "_loaded_at"
+            model = models.get(f"stg_{ch.id}__{e.id}")
+            assert model, f"no staging model stg_{ch.id}__{e.id}"
+            assert model["original_file_path"] == f"models/staging/{ch.id}/stg_{ch.id}__{e.id}.sql"
+            assert model["config"]["materialized"] == "view"
+            assert f"source.journeymart.{ch.id}.{e.id}" in model["depends_on"]["nodes"]
+
+
+def test_channels_seed_matches_the_registry() -> None:
+    with open(PROJECT / "seeds" / "channels.csv", newline="") as fh:
+        seeded = {row["channel_id"]: row for row in csv.DictReader(fh)}
+    reg = registry.load()
+    assert list(seeded) == [c.id for c in reg.channels]
+    for c in reg.channels:
+        row = seeded[c.id]
+        assert (row["channel_name"], row["kind"], row["account_currency"], row["account_timezone"]) == (
+            c.name, c.kind, c.currency, c.timezone)
+        assert tuple(filter(None, row["stages"].split("|"))) == c.stages
+
+
+def _as_of(rates: dict[str, list[tuple[date, Decimal]]], currency: str, day: date) -> Decimal:
+    if currency == "USD":
+        return Decimal(1)
+    earlier = [r for d, r in rates[currency] if d <= day]
+    assert earlier, f"no {currency} rate on or before {day}"
+    return earlier[-1]
+
+
+def _spread(amount: Decimal, first: date, last: date) -> list[tuple[date, Decimal]]:
+    n = (last - first).days + 1
+    per_day = (amount * 100 // n) / 100
+    days = [(first + timedelta(days=i), per_day) for i in range(n - 1)]
+    return [*days, (last, amount - per_day * (n - 1))]
+
+
+def expected_spend_usd(db: Path) -> dict[tuple[str, date], Decimal]:
+    """Spend per (channel, day) from raw.* alone, in Python: each row (or spread day) at the
+    latest rate on or before its day, rounded half-up to the cent, then summed."""
+    rates: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+    for d, cur, rate in query(db, "select rate_date, base_currency, rate from raw.finance__fx_rates "
+                                  "where quote_currency = 'USD' order by rate_date"):
+        rates[cur].append((d, rate))
+    daily = {
+        "google_ads": "select date, currency_code, cost from raw.google_ads__campaign_stats",
+        "meta_ads": "select date_start, account_currency, spend from raw.meta_ads__ads_insights",
+        "linkedin_ads": "select date, currency, total_spent from raw.linkedin_ads__campaign_analytics",
+        "tiktok_ads": "select stat_date, currency, spend from raw.tiktok_ads__ad_reports",
+        "email": "select send_time, currency, send_cost from raw.email__campaigns",
+        "webinars": "select start_time, currency, platform_cost from raw.webinars__sessions",
+    }
+    spread = {
+        "events": "select start_date, end_date, currency, amount from raw.events__event_costs",
+        "content": "select period_start, period_end, currency, amount from raw.content__production_costs",
+        "offline": "select flight_start, flight_end, currency, net_amount from raw.offline__agency_invoices",
+    }
+    out: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+
+    def add(channel: str, day: date, currency: str, amount: Decimal) -> None:
+        usd = (amount * _as_of(rates, currency, day)).quantize(CENT, ROUND_HALF_UP)
+        out[channel, day] += usd
+
+    for channel, sql in daily.items():
+        for when, currency, amount in query(db, sql):
+            day = when.astimezone(NEW_YORK).date() if isinstance(when, datetime) else when
+            add(channel, day, currency, amount)
+    for channel, sql in spread.items():
+        for first, last, currency, amount in query(db, sql):
+            for day, part in _spread(amount, first, last):
+                add(channel, day, currency, part)
+    return dict(out)
+
+
+def test_spend_daily_equals_raw_spend_converted_to_the_cent(built) -> None:
+    home, _ = built
+    db = home / "warehouse.duckdb"
+    expected = expected_spend_usd(db)
+    actual = {(ch, d): usd for ch, d, usd in query(
+        db, "select channel_id, spend_date, sum(spend_usd) from marts.fct_spend_daily group by 1, 2")}
+    assert set(actual) == set(expected)
+    wrong = {k: (expected[k], actual[k]) for k in expected if expected[k] != actual[k]}
+    assert not wrong, wrong
+    by_channel = defaultdict(Decimal)
+    for (ch, _), usd in expected.items():
+        by_channel[ch] += usd
+    spending = {ch for ch, usd in by_channel.items() if usd > 0}
+    assert {"google_ads", "meta_ads", "linkedin_ads", "tiktok_ads", "email"} <= spending
+
+
+def test_reconciliation_test_fails_when_raw_spend_changes(built) -> None:
+    home, run = built
+    assert run.returncode == 0, summary(run)
+    altered = home / "altered.duckdb"
+    shutil.copy(home / "warehouse.duckdb", altered)
+    with duckdb.connect(str(altered)) as con:
+        [(changed,)] = con.execute(
+            "update raw.google_ads__campaign_stats set cost = cost + 1.23, cost_micros = cost_micros + 1230000 "
+            "where _row_number = 1 and date = (select min(date) from raw.google_ads__campaign_stats)").fetchall()
+    assert changed == 1
+    failed = dbt(home, "test", "--select", "assert_spend_reconciles_to_raw", warehouse=altered,
+                 target="target-altered")
+    assert failed.returncode != 0, summary(failed)
+    assert "Failure in test assert_spend_reconciles_to_raw" in failed.stdout, summary(failed)
+
+
+def test_unit_tests_pass(built) -> None:
+    home, _ = built
+    run = dbt(home, "test", "--select", "test_type:unit")
+    assert run.returncode == 0, summary(run)
+    assert "PASS=3" in run.stdout, summary(run)
+
+
+def test_parse_accepts_the_semantic_layer(built) -> None:
+    home, _ = built
+    run = dbt(home, "parse")
+    assert run.returncode == 0, summary(run)
+    semantic = json.loads((home / "target" / "semantic_manifest.json").read_text())
+    metrics = {m["name"] for m in semantic["metrics"]}
+    assert {"spend", "roas", "cpa", "reached_customers", "stage_conversion_rate"} <= metrics
+    assert semantic["project_configuration"]["time_spines"], "no time spine"
+
+
+def test_marts_build_into_the_schema_var(built) -> None:
+    home, _ = built
+    run = dbt(home, "compile", "--select", "dim_channels", "--vars", "{marts_schema: marts_next}",
+              target="target-next")
+    assert run.returncode == 0, summary(run)
+    manifest = json.loads((home / "target-next" / "manifest.json").read_text())
+    node = manifest["nodes"]["model.journeymart.dim_channels"]
+    assert node["schema"] == "marts_next"
+    staging = manifest["nodes"]["model.journeymart.stg_google_ads__campaign_stats"]
+    assert staging["schema"] == "staging"
