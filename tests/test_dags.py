@@ -96,3 +96,18 @@ def test_ingest_dag_runs_end_to_end_through_airflow(demo_home: Path) -> None:
     ledger = subprocess.run([sys.executable, "-m", "journeymart.cli", "ledger"], env=env_for(demo_home),
                             capture_output=True, text=True, timeout=120)
     assert ledger.returncode == 0 and "google_ads" in ledger.stdout and "loaded" in ledger.stdout
+
+
+@pytest.mark.slow
+def test_run_puts_everything_under_journeymart_home(tmp_path: Path) -> None:
+    """`make run`'s job with JOURNEYMART_HOME=/tmp/x: every artefact lands under /tmp/x."""
+    home = tmp_path / "x"
+    repo_state = DAGS_FOLDER.parent / ".journeymart"
+    before = repo_state.exists() and sorted(p.name for p in repo_state.iterdir())
+    out = subprocess.run([sys.executable, "-m", "journeymart.cli", "run", "--days", "3", "--customers", "60"],
+                         env=env_for(home), capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, (out.stdout[-3000:], out.stderr[-3000:])
+    for rel in ("landing/_truth.json", "warehouse.duckdb", "airflow/airflow.db", "quarantine", "reports",
+                "docs", "gx/gx/uncommitted/data_docs/local_site/index.html"):
+        assert (home / rel).exists(), rel
+    assert (repo_state.exists() and sorted(p.name for p in repo_state.iterdir())) == before

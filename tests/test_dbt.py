@@ -226,11 +226,10 @@ def test_parse_accepts_the_semantic_layer(built) -> None:
 
 def test_marts_build_into_the_schema_var(built) -> None:
     home, _ = built
-    run = dbt(home, "compile", "--select", "dim_channels", "--vars", "{marts_schema: marts_next}",
-              target="target-next")
+    run = dbt(home, "parse", "--vars", "{marts_schema: marts_next}", target="target-next")
     assert run.returncode == 0, summary(run)
-    manifest = json.loads((home / "target-next" / "manifest.json").read_text())
-    node = manifest["nodes"]["model.journeymart.dim_channels"]
-    assert node["schema"] == "marts_next"
-    staging = manifest["nodes"]["model.journeymart.stg_google_ads__campaign_stats"]
-    assert staging["schema"] == "staging"
+    nodes = json.loads((home / "target-next" / "manifest.json").read_text())["nodes"]
+    assert nodes["model.journeymart.dim_channels"]["schema"] == "marts_next"
+    assert nodes["model.journeymart.fct_spend_daily"]["schema"] == "marts_next"
+    assert nodes["model.journeymart.stg_google_ads__campaign_stats"]["schema"] == "staging"
+    assert nodes["model.journeymart.int_spend__unioned"]["schema"] == "intermediate"

@@ -98,21 +98,26 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 
 def cmd_suites(args: argparse.Namespace) -> int:
     from journeymart import registry
+    from journeymart.marts import EXPECTATIONS_DIR as MART_SUITES
+    from journeymart.marts import mart_suite_dicts, write_mart_suites
     from journeymart.validation import suite_dict, suite_path, write_suites
 
     entities = registry.load().entities
     if args.write:
-        for p in write_suites(entities):
+        for p in [*write_suites(entities), *write_mart_suites()]:
             print(p)
         return 0
     stale = [e.table for e in entities
              if not suite_path(e).exists()
              or json.loads(suite_path(e).read_text()) != json.loads(json.dumps(suite_dict(e), default=str))]
+    stale += [f"marts/{n}" for n, doc in mart_suite_dicts().items()
+              if not (MART_SUITES / f"{n}.json").exists()
+              or json.loads((MART_SUITES / f"{n}.json").read_text()) != doc]
     if stale:
         print("suites out of date with channels.yml: " + ", ".join(stale)
               + "\nrun: journeymart suites --write", file=sys.stderr)
         return 1
-    print(f"{len(entities)} suites in sync")
+    print(f"{len(entities)} load suites and {len(mart_suite_dicts())} mart suites in sync")
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from journeymart.config import REPO_ROOT
@@ -82,6 +83,79 @@ class MartCheck:
     table: str
     success: bool
     failed: list[str]
+
+
+STAGES = ["awareness", "consideration", "purchase", "retention", "advocacy"]
+
+
+def mart_suite_dicts() -> dict[str, dict[str, Any]]:
+    """Checks on the marts BI reads, built with GE's API (stored as JSON by `suites --write`)."""
+    import great_expectations as gx
+
+    E = gx.expectations
+
+    def share(col: str) -> Any:
+        return E.ExpectColumnValuesToBeBetween(column=col, min_value=0, max_value=1)
+
+    def not_empty() -> Any:
+        return E.ExpectTableRowCountToBeBetween(min_value=1)
+
+    suites = {
+        "fct_spend_daily": [
+            not_empty(),
+            *[E.ExpectColumnValuesToNotBeNull(column=c) for c in ("spend_date", "channel_id", "spend_usd")],
+            E.ExpectColumnValuesToBeBetween(column="spend_usd", min_value=0),
+            E.ExpectCompoundColumnsToBeUnique(column_list=["spend_date", "channel_id", "campaign_key"]),
+            E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="impressions", column_B="clicks", or_equal=True,
+                                                      ignore_row_if="either_value_is_missing"),
+        ],
+        "dim_customers": [
+            not_empty(),
+            E.ExpectColumnValuesToBeUnique(column="customer_key"),
+            E.ExpectColumnValuesToNotBeNull(column="customer_key"),
+            E.ExpectColumnValuesToBeInSet(column="current_stage", value_set=STAGES),
+            E.ExpectColumnValuesToBeBetween(column="revenue_usd", min_value=0),
+        ],
+        "mart_journey_funnel": [
+            not_empty(),
+            E.ExpectColumnValuesToBeInSet(column="stage", value_set=STAGES),
+            E.ExpectColumnValuesToBeBetween(column="entered", min_value=0),
+            E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="entered", column_B="progressed", or_equal=True,
+                                                      ignore_row_if="either_value_is_missing"),
+        ],
+        "mart_channel_stage_matrix": [
+            not_empty(),
+            E.ExpectColumnValuesToBeInSet(column="stage", value_set=STAGES),
+            E.ExpectColumnValuesToBeBetween(column="spend_usd", min_value=0),
+            share("spend_share"), share("engagement_share"),
+        ],
+        "mart_budget_allocation": [
+            not_empty(),
+            E.ExpectColumnValuesToBeInSet(column="stage", value_set=STAGES),
+            E.ExpectColumnValuesToBeBetween(column="spend_usd", min_value=0),
+            share("spend_share"), share("engagement_share"),
+            E.ExpectColumnValuesToBeBetween(column="misallocation_index", min_value=-1, max_value=1),
+            E.ExpectCompoundColumnsToBeUnique(column_list=["budget_month", "channel_id", "stage"]),
+        ],
+    }
+    out = {}
+    for name, exps in suites.items():
+        doc = gx.ExpectationSuite(name=name, expectations=exps).to_json_dict()
+        doc.pop("id", None)
+        for e in doc["expectations"]:
+            e.pop("id", None)
+        out[name] = doc
+    return out
+
+
+def write_mart_suites() -> list[Path]:
+    EXPECTATIONS_DIR.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, doc in mart_suite_dicts().items():
+        p = EXPECTATIONS_DIR / f"{name}.json"
+        p.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        paths.append(p)
+    return paths
 
 
 def mart_suite_names() -> list[str]:
