@@ -48,6 +48,8 @@ def write(path: Path, data: bytes | str) -> Path:
 
 
 def env_for(home: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    """The environment for a subprocess on `home`: no Airflow settings inherited from another
+    test's home (configure() only fills in what is unset)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "JOURNEYMART_"))}
     env["JOURNEYMART_HOME"] = str(home)
     return env

@@ -18,10 +18,21 @@ DAG_FILES = sorted(p for p in DAGS_FOLDER.glob("*.py") if not p.name.startswith(
 
 
 @pytest.fixture(scope="module")
-def dagbag(tmp_path_factory: pytest.TempPathFactory):
+def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bootstrapped home: metadata DB migrated, pool created, dbt manifest written."""
+    home = tmp_path_factory.mktemp("airflow_home")
+    out = subprocess.run([sys.executable, "-m", "journeymart.cli", "bootstrap"], env=env_for(home),
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert (home / "dbt" / "target" / "manifest.json").exists()
+    return home
+
+
+@pytest.fixture(scope="module")
+def dagbag(airflow_home: Path):
     import os
 
-    os.environ["JOURNEYMART_HOME"] = str(tmp_path_factory.mktemp("dagbag"))
+    os.environ["JOURNEYMART_HOME"] = str(airflow_home)
     from journeymart.airflow_env import configure
 
     configure()
@@ -63,7 +74,7 @@ def test_publish_runs_in_the_single_writer_pool(dagbag) -> None:
 
 
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.name)
-def test_each_dag_file_parses_in_under_two_seconds(dag_file: Path, tmp_path: Path) -> None:
+def test_each_dag_file_parses_in_under_two_seconds(dag_file: Path, airflow_home: Path) -> None:
     """Parse time without the interpreter's import of Airflow itself (both warmed up first)."""
     code = (
         "import sys, time, importlib.util\n"
@@ -74,7 +85,7 @@ def test_each_dag_file_parses_in_under_two_seconds(dag_file: Path, tmp_path: Pat
         "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
         "print(time.perf_counter() - t)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], env=env_for(tmp_path), capture_output=True,
+    out = subprocess.run([sys.executable, "-c", code], env=env_for(airflow_home), capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert float(out.stdout.strip().splitlines()[-1]) < 2.0

@@ -25,6 +25,9 @@ def configure() -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{p.airflow_home / 'airflow.db'}",
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("JOURNEYMART_AIRFLOW_LOG_LEVEL", "WARNING"),
+        # Cosmos renders from the manifest `bootstrap` writes; should it ever fall back to
+        # `dbt ls`, it must not need the metadata DB (its ls cache lives in Variables).
+        "AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS": "False",
     }
     for k, v in env.items():
         os.environ.setdefault(k, v)
