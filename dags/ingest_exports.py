@@ -19,6 +19,7 @@ from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_curren
 from journeymart import registry
 
 OWNER = "data-platform"
+RAW_PUBLISHED = Asset("journeymart://warehouse/raw", group="raw")  # transform__marts runs on it
 RAW_ASSETS = [Asset(f"journeymart://warehouse/raw/{e.table}", group="raw") for e in registry.load().entities]
 DEFAULT_ARGS = {
     "owner": OWNER,
@@ -70,7 +71,7 @@ def ingest__exports():
 
         return stage_channel(batch, get_current_context()["run_id"])
 
-    @task(pool="duckdb_writer", outlets=RAW_ASSETS, trigger_rule="all_done")
+    @task(pool="duckdb_writer", outlets=[RAW_PUBLISHED, *RAW_ASSETS], trigger_rule="all_done")
     def publish_raw(manifests: list[list[str]], batches: list[dict]) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
@@ -85,6 +86,8 @@ def ingest__exports():
         for table in summary.tables:
             ctx["outlet_events"][Asset(f"journeymart://warehouse/raw/{table}", group="raw")].extra = {
                 "run_id": ctx["run_id"]}
+        ctx["outlet_events"][RAW_PUBLISHED].extra = {
+            "run_id": ctx["run_id"], "tables": sorted(summary.tables), "by_status": summary.by_status}
         # A stage task that crashed left no manifests: what staged is published, the rest stays
         # unledgered (so the next run retries it), and the run fails loudly.
         crashed = len(batches or []) - sum(1 for g in groups if g is not None)

@@ -8,7 +8,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from journeymart.config import paths
+from journeymart.config import REPORTING_CURRENCY, paths
 
 DEMO_START = date(2026, 1, 1)
 DEMO_DAYS = 90
@@ -144,9 +144,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     end = args.start + timedelta(days=args.days - 1)
     ns = argparse.Namespace(date=None, start=args.start, end=end, channels=None)
     rc = cmd_ingest(ns)
-    print(f"\nwarehouse: {p.warehouse}\nquarantine: {p.quarantine}\nGE data docs: "
-          f"{p.gx / 'gx/uncommitted/data_docs/local_site/index.html'}")
+    if rc == 0:
+        rc = cmd_transform(argparse.Namespace(date=end))
+    if rc == 0:
+        print("\nDoes the budget follow the customer? Spend share vs engagement share by stage "
+              f"({args.start} .. {end}, marketing channels, {REPORTING_CURRENCY}):")
+        print_table(["stage", "spend", "spend_share", "engagement_share", "gap"], stage_shares())
+    print(f"\nwarehouse: {p.warehouse} (BI reads schema `marts`)\nquarantine: {p.quarantine}\n"
+          f"GE data docs: {p.gx / 'gx/uncommitted/data_docs/local_site/index.html'}\n"
+          f"dbt docs: {p.docs / 'index.html'}")
     return rc
+
+
+def stage_shares() -> list[tuple]:
+    from journeymart.warehouse import connect
+
+    with connect(read_only=True) as con:
+        rows = con.execute("""
+            select stage, sum(spend_usd) as spend,
+                   sum(spend_usd)::double / sum(sum(spend_usd)) over () as spend_share,
+                   sum(touches)::double / sum(sum(touches)) over () as engagement_share
+            from marts.mart_channel_stage_matrix
+            where is_marketing_channel
+            group by stage, stage_rank order by stage_rank""").fetchall()
+    return [(s, f"{spend:,.2f}", f"{ss:.1%}", f"{es:.1%}", f"{ss - es:+.1%}")
+            for s, spend, ss, es in rows]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,9 +1,14 @@
--- One row per campaign that spent money: ad platform campaigns, e-mail campaigns, webinars,
--- events, content assets and offline flights (agency invoices).
+-- One row per campaign: every campaign that spent money (ad platform campaigns, e-mail
+-- campaigns, webinars, events, content assets, offline flights) and every campaign a touch
+-- names before its costs arrive (an event's badge scans come before its cost export).
 with
 
 spend as (
     select * from {{ ref('int_spend__unioned') }}
+),
+
+touches as (
+    select * from {{ ref('int_touchpoints__unioned') }}
 ),
 
 latest_names as (
@@ -15,7 +20,7 @@ latest_names as (
     from spend
 ),
 
-campaign_totals as (
+spend_totals as (
     select
         campaign_key,
         min(channel_id) as channel_id,
@@ -27,20 +32,55 @@ campaign_totals as (
     group by campaign_key
 ),
 
+campaigns_from_spend as (
+    select
+        spend_totals.campaign_key,
+        spend_totals.channel_id,
+        spend_totals.campaign_id,
+        latest_names.campaign_name,
+        latest_names.campaign_type,
+        spend_totals.first_spend_date,
+        spend_totals.last_spend_date,
+        spend_totals.spend_usd
+    from spend_totals
+    inner join latest_names
+        on latest_names.campaign_key = spend_totals.campaign_key
+        and latest_names.recency = 1
+),
+
+campaigns_only_touched as (
+    select
+        campaign_key,
+        min(channel_id) as channel_id,
+        min(campaign_id) as campaign_id,
+        max(campaign_name) as campaign_name,
+        cast(null as {{ dbt.type_string() }}) as campaign_type,
+        cast(null as date) as first_spend_date,
+        cast(null as date) as last_spend_date,
+        0 as spend_usd
+    from touches
+    where campaign_key is not null
+      and campaign_key not in (select campaign_key from spend_totals)
+    group by campaign_key
+),
+
+unioned as (
+    select * from campaigns_from_spend
+    union all
+    select * from campaigns_only_touched
+),
+
 final as (
     select
-        cast(campaign_totals.campaign_key as {{ dbt.type_string() }}) as campaign_key,
-        cast(campaign_totals.channel_id as {{ dbt.type_string() }}) as channel_id,
-        cast(campaign_totals.campaign_id as {{ dbt.type_string() }}) as campaign_id,
-        cast(latest_names.campaign_name as {{ dbt.type_string() }}) as campaign_name,
-        cast(latest_names.campaign_type as {{ dbt.type_string() }}) as campaign_type,
-        campaign_totals.first_spend_date,
-        campaign_totals.last_spend_date,
-        cast(campaign_totals.spend_usd as {{ money_type() }}) as spend_usd
-    from campaign_totals
-    inner join latest_names
-        on latest_names.campaign_key = campaign_totals.campaign_key
-        and latest_names.recency = 1
+        cast(campaign_key as {{ dbt.type_string() }}) as campaign_key,
+        cast(channel_id as {{ dbt.type_string() }}) as channel_id,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(campaign_name as {{ dbt.type_string() }}) as campaign_name,
+        cast(campaign_type as {{ dbt.type_string() }}) as campaign_type,
+        first_spend_date,
+        last_spend_date,
+        cast(spend_usd as {{ money_type() }}) as spend_usd
+    from unioned
 )
 
 select * from final
