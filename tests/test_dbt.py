@@ -9,7 +9,6 @@ channel registry, the semantic layer, and that the reconciliation test can fail.
 from __future__ import annotations
 
 import csv
-import gc
 import json
 import os
 import shutil
@@ -48,23 +47,30 @@ def dbt(home: Path, *args: str, warehouse: Path | None = None, target: str = "ta
         mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         if warehouse:
             mp.setenv("JOURNEYMART_WAREHOUSE", str(warehouse))
-        result = dbtRunner().invoke([*args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
-                                     "--target-path", str(home / target), "--log-path", str(home / "dbt-logs")])
-    # dbt-duckdb drops its environment at the end of a run but the DuckDB file only closes when
-    # that object is collected; this process opens the file next, with another configuration
-    gc.collect()
-    return result
+        return dbtRunner().invoke([*args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
+                                   "--target-path", str(home / target), "--log-path", str(home / "dbt-logs")])
 
 
 def statuses(run: Any) -> dict[str, str]:
-    """Node name → status ('success', 'pass', 'fail', 'error', ...) of a dbt run."""
+    """Node name → status ('success', 'pass', 'fail', 'error', ...) of a dbt run's nodes
+    (models, seeds, tests; not hooks)."""
     results = getattr(run.result, "results", None) or []
-    return {r.node.name: str(r.status) for r in results}
+    return {r.node.name: str(r.status) for r in results if r.node.resource_type != "operation"}
 
 
 def summary(run: Any) -> str:
-    bad = {n: s for n, s in statuses(run).items() if s not in ("success", "pass")}
+    results = getattr(run.result, "results", None) or []
+    bad = {r.node.name: f"{r.status}: {r.message}" for r in results if str(r.status) not in ("success", "pass")}
     return f"success={run.success} exception={run.exception!r} not passing={bad}"
+
+
+def copy_warehouse(home: Path, name: str) -> Path:
+    """A copy of the built warehouse (checkpointed first: dbt's connection may still hold
+    recent writes in the WAL)."""
+    query(home / "warehouse.duckdb", "checkpoint")
+    copy = home / name
+    shutil.copy(home / "warehouse.duckdb", copy)
+    return copy
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +93,9 @@ def built(tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> tuple
 
 
 def query(db: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    # Not read_only: dbt-duckdb keeps its (read-write) connection to the file open in this
+    # process after a run, and DuckDB refuses a second one with another configuration.
+    with duckdb.connect(str(db)) as con:
         return con.execute(sql).fetchall()
 
 
@@ -219,8 +227,7 @@ def test_spend_daily_equals_raw_spend_converted_to_the_cent(built) -> None:
 def test_reconciliation_test_fails_when_raw_spend_changes(built) -> None:
     home, run = built
     assert run.success, summary(run)
-    altered = home / "altered.duckdb"
-    shutil.copy(home / "warehouse.duckdb", altered)
+    altered = copy_warehouse(home, "altered.duckdb")
     with duckdb.connect(str(altered)) as con:
         [(changed,)] = con.execute(
             "update raw.google_ads__campaign_stats set cost = cost + 1.23, cost_micros = cost_micros + 1230000 "
@@ -264,8 +271,7 @@ def test_a_raw_table_without_files_yet_is_created_empty(built) -> None:
     """Irregular exports may have no first file yet: the on-run-start hook creates the table
     (loader DDL, from the source declaration) so staging and source tests still run."""
     home, _ = built
-    fresh = home / "no-reviews-yet.duckdb"
-    shutil.copy(home / "warehouse.duckdb", fresh)
+    fresh = copy_warehouse(home, "no-reviews-yet.duckdb")
     with duckdb.connect(str(fresh)) as con:
         con.execute("drop view if exists staging.stg_commerce__reviews")
         con.execute("drop table raw.commerce__reviews")

@@ -11,6 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# No phoning home from a warehouse job (and no network here beyond the package registry):
+# Great Expectations, dbt and cosmos usage statistics off unless a deployment opts in.
+for _var, _off in (("GX_ANALYTICS_ENABLED", "False"), ("DO_NOT_TRACK", "1"),
+                   ("DBT_SEND_ANONYMOUS_USAGE_STATS", "False"),
+                   ("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")):
+    os.environ.setdefault(_var, _off)
 DEFAULT_HOME = REPO_ROOT / ".journeymart"
 REPORTING_CURRENCY = os.environ.get("JOURNEYMART_REPORTING_CURRENCY", "USD")
 REPORTING_TIMEZONE = os.environ.get("JOURNEYMART_REPORTING_TIMEZONE", "America/New_York")

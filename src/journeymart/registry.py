@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+import journeymart.config  # noqa: F401  (sets the no-telemetry defaults before any library reads them)
+
 REGISTRY_FILE = Path(__file__).with_name("channels.yml")
 COLUMN_TYPES = {"string", "int", "decimal", "date", "timestamp", "local_timestamp", "bool", "json"}
 STAGES = ("awareness", "consideration", "purchase", "retention", "advocacy")

@@ -79,17 +79,18 @@ def writer_lock(timeout_s: float = 600.0) -> Iterator[None]:
 @contextmanager
 def connect(path: Path | None = None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection held under the writer lock (readers too: DuckDB refuses to open a file
-    another process is writing)."""
+    another process is writing).
+
+    `read_only` states intent; the file is opened read-write either way, because inside one
+    process (Airflow's dag.test, where dbt-duckdb already holds the file open) DuckDB refuses a
+    second connection with a different configuration. The lock is what keeps processes apart.
+    """
     db = Path(path or paths().warehouse)
     db.parent.mkdir(parents=True, exist_ok=True)
     with writer_lock():
-        if read_only and not db.exists():
-            with duckdb.connect(str(db)) as con:
-                con.execute(LEDGER_DDL)
-        con = duckdb.connect(str(db), read_only=read_only)
+        con = duckdb.connect(str(db))
         try:
-            if not read_only:
-                con.execute(LEDGER_DDL)
+            con.execute(LEDGER_DDL)
             yield con
         finally:
             con.close()
