@@ -209,3 +209,20 @@ def test_demo_landing_loads_with_reconciling_ledger_and_no_email(demo_home: Path
     from journeymart.gx_docs import docs_index
 
     assert docs_index().exists()
+
+
+def test_run_window_covers_the_logical_date_and_the_late_lookback() -> None:
+    from journeymart.ingest import LATE_LOOKBACK_DAYS, window
+
+    assert window(DAY) == (date.fromordinal(DAY.toordinal() - LATE_LOOKBACK_DAYS), DAY)
+    assert window(DAY, date(2026, 1, 1), date(2026, 1, 31)) == (date(2026, 1, 1), date(2026, 1, 31))
+
+
+def test_a_late_file_for_an_earlier_date_is_loaded_by_the_next_daily_run(jm_home: Path) -> None:
+    from journeymart.ingest import window
+
+    late_day = date(2026, 1, 4)
+    gads_file(jm_home, [gads_row(1, day=late_day)], day=late_day)  # arrives after its own run
+    start, end = window(DAY)  # the next day's scheduled run
+    run_window(start, end, "next-day", ["google_ads"], now=datetime(2026, 1, 4, tzinfo=UTC))
+    assert q(jm_home, "select partition_date, status from audit.load_ledger") == [(late_day, "loaded")]

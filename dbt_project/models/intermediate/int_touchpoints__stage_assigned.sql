@@ -8,9 +8,11 @@
 --   first_purchase         the customer's first order (and no sign of buying before the data)
 --   before_first_purchase  not yet bought
 --   after_first_purchase   after the first order, or a customer from before the data starts:
---                          someone carrying a CRM customer id (logged in, app user, ticket,
---                          review, referral) more than var('existing_customer_lead_hours')
---                          before their first order here, or with no order here at all
+--                          someone showing a customer signal (int_touchpoints__unioned:
+--                          logged in, app customer id, ticket, review, referral, reading an
+--                          e-mail sent only to customers) more than
+--                          var('existing_customer_lead_hours') before their first order here,
+--                          or with no order here at all
 with
 
 touches as (
@@ -66,8 +68,7 @@ customer_history as (
     select
         customer_key,
         min(case when touch_type = 'order' then touched_at end) as first_order_at,
-        min(case when touch_type <> 'order' and customer_id is not null then touched_at end)
-            as first_identified_at
+        min(case when is_customer_signal then touched_at end) as first_customer_signal_at
     from sequenced
     group by customer_key
 ),
@@ -76,10 +77,10 @@ customer_states as (
     select
         customer_key,
         first_order_at,
-        first_identified_at is not null
+        first_customer_signal_at is not null
             and (
                 first_order_at is null
-                or first_identified_at < {{ dbt.dateadd('hour', -1 * var('existing_customer_lead_hours', 6), 'first_order_at') }}
+                or first_customer_signal_at < {{ dbt.dateadd('hour', -1 * var('existing_customer_lead_hours', 6), 'first_order_at') }}
             ) as bought_before_data
     from customer_history
 ),

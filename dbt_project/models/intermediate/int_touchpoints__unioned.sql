@@ -6,6 +6,10 @@
 -- GA4 visitor (ga_session_number > 1), e-mail activity (the address subscribed earlier),
 -- app sessions (the app was installed earlier), webinar attendance (registered earlier),
 -- and tickets, reviews and referrals by customers.
+-- is_customer_signal marks touches only a customer makes: anything carrying a CRM customer
+-- id except the order itself (a logged-in visit, the app's customer user id, tickets,
+-- reviews, referrals) and opens/clicks of e-mails sent only to customers
+-- (seeds/email_campaign_audiences.csv).
 with
 
 web_sessions as (
@@ -14,6 +18,14 @@ web_sessions as (
 
 email_activity as (
     select * from {{ ref('stg_email__recipient_activity') }}
+),
+
+email_campaigns as (
+    select * from {{ ref('stg_email__campaigns') }}
+),
+
+email_audiences as (
+    select * from {{ ref('email_campaign_audiences') }}
 ),
 
 app_installs as (
@@ -53,6 +65,17 @@ spend_campaigns as (
     from {{ ref('int_spend__unioned') }}
 ),
 
+email_activity_with_audience as (
+    select
+        email_activity.*,
+        email_audiences.audience
+    from email_activity
+    left join email_campaigns
+        on email_campaigns.campaign_id = email_activity.campaign_id
+    left join email_audiences
+        on lower(email_campaigns.campaign_name) like lower(email_audiences.campaign_name_prefix) || '%'
+),
+
 installs_assigned_to_channels as (
     {{ assign_channel_from_traffic_source('app_installs', 'appsflyer_id', 'mmp', 'media_source', 'media_channel') }}
 ),
@@ -72,6 +95,7 @@ touches as (
         cast(null as {{ dbt.type_string() }}) as order_id,
         cast(null as {{ money_type() }}) as revenue_usd,
         coalesce(session_number, 1) > 1 and not is_first_visit as implies_prior_history,
+        user_id is not null as is_customer_signal,
         _source_file, _load_id, _loaded_at
     from web_sessions
 
@@ -82,8 +106,9 @@ touches as (
         campaign_id, cast(null as {{ dbt.type_string() }}),
         null, email_hash, null, null, null, null,
         true,
+        coalesce(audience = 'customers', false),
         _source_file, _load_id, _loaded_at
-    from email_activity
+    from email_activity_with_audience
     where action in ('open', 'click')
 
     union all
@@ -93,6 +118,7 @@ touches as (
         cast(null as {{ dbt.type_string() }}), campaign,
         customer_user_id, null, null, appsflyer_id, null, null,
         false,
+        customer_user_id is not null,
         _source_file, _load_id, _loaded_at
     from installs_assigned_to_channels
 
@@ -104,6 +130,7 @@ touches as (
         cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
         customer_user_id, null, null, appsflyer_id, null, null,
         true,
+        customer_user_id is not null,
         _source_file, _load_id, _loaded_at
     from app_sessions
 
@@ -113,6 +140,7 @@ touches as (
         'webinar_registration', registrant_key, registered_at, 'webinars',
         webinar_id, cast(null as {{ dbt.type_string() }}),
         null, email_hash, null, null, null, null,
+        false,
         false,
         _source_file, _load_id, _loaded_at
     from webinar_registrants
@@ -124,6 +152,7 @@ touches as (
         webinar_id, cast(null as {{ dbt.type_string() }}),
         null, email_hash, null, null, null, null,
         true,
+        false,
         _source_file, _load_id, _loaded_at
     from webinar_registrants
     where has_attended and joined_at is not null
@@ -135,6 +164,7 @@ touches as (
         event_id, cast(null as {{ dbt.type_string() }}),
         null, email_hash, null, null, null, null,
         false,
+        false,
         _source_file, _load_id, _loaded_at
     from lead_scans
 
@@ -144,6 +174,7 @@ touches as (
         'order', order_id, ordered_at, 'commerce',
         cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
         customer_id, email_hash, null, null, order_id, total_usd,
+        false,
         false,
         _source_file, _load_id, _loaded_at
     from orders
@@ -155,6 +186,7 @@ touches as (
         cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
         customer_id, requester_email_hash, null, null, null, null,
         true,
+        customer_id is not null,
         _source_file, _load_id, _loaded_at
     from tickets
 
@@ -164,6 +196,7 @@ touches as (
         'referral_given', referral_id, referred_at, 'commerce',
         cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
         referrer_customer_id, referrer_email_hash, null, null, null, null,
+        true,
         true,
         _source_file, _load_id, _loaded_at
     from referrals
@@ -175,6 +208,7 @@ touches as (
         cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
         null, referee_email_hash, null, null, null, null,
         false,
+        false,
         _source_file, _load_id, _loaded_at
     from referrals
 
@@ -184,6 +218,7 @@ touches as (
         'review', review_id, created_at, 'commerce',
         cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
         customer_id, reviewer_email_hash, null, null, order_id, null,
+        true,
         true,
         _source_file, _load_id, _loaded_at
     from reviews
@@ -227,6 +262,7 @@ final as (
         order_id,
         revenue_usd,
         implies_prior_history,
+        is_customer_signal,
         _source_file,
         _load_id,
         _loaded_at
