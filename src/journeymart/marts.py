@@ -65,8 +65,14 @@ def release(schema: str, run_id: str) -> list[str]:
             "and table_type = 'BASE TABLE' order by 1", [schema]).fetchall()]
         if not tables:
             raise RuntimeError(f"nothing to release: schema {schema} has no tables")
+        # A plain `dbt build` (default marts_schema) leaves tables in `marts`: views replace them.
+        stale = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_type = 'BASE TABLE'", [SERVING_SCHEMA]).fetchall()}
         con.begin()
         for t in tables:
+            if t in stale:
+                con.execute(f'drop table {SERVING_SCHEMA}."{t}"')
             con.execute(f'create or replace view {SERVING_SCHEMA}."{t}" as select * from {schema}."{t}"')
         con.execute("insert into audit.marts_release (schema_name, run_id, tables) values (?, ?, ?)",
                     [schema, run_id, tables])
