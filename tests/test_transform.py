@@ -54,10 +54,11 @@ def test_transform_dag_builds_checks_and_releases_the_marts(transformed: Path) -
 
 
 def test_spend_in_marts_reconciles_with_raw_google_ads(transformed: Path) -> None:
-    """USD account: mart spend per day equals the raw export's cost, to the cent."""
+    """USD account: mart spend per day equals the raw export's cost, to the cent (each source
+    line is converted and rounded to the cent, then summed: docs/warehouse.md)."""
     mart = dict(q(transformed, """select spend_date, sum(spend_usd) from marts.fct_spend_daily
                                   where channel_id = 'google_ads' group by 1"""))
-    raw = dict(q(transformed, """select date, round(sum(cost), 2) from raw.google_ads__campaign_stats
+    raw = dict(q(transformed, """select date, sum(round(cost, 2)) from raw.google_ads__campaign_stats
                                  group by 1"""))
     assert mart and mart == raw
 
