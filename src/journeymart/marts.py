@@ -168,19 +168,9 @@ def mart_suite_names() -> list[str]:
     return sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json"))
 
 
-def _suite(name: str) -> Any:
-    import great_expectations as gx
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
-    doc = json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text())
-    exps = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta"))
-            .to_domain_obj() for e in doc["expectations"]]
-    return gx.ExpectationSuite(name=doc["name"], expectations=exps)
-
-
 def check_marts(schema: str) -> list[MartCheck]:
     """Run each mart suite (`expectations/marts/<table>.json`) against `<schema>.<table>`."""
-    from journeymart.validation import _batch_definition
+    from journeymart.validation import _batch_definition, suite_from_json
 
     out = []
     names = mart_suite_names()
@@ -196,7 +186,7 @@ def check_marts(schema: str) -> list[MartCheck]:
             out.append(MartCheck(name, False, [f"table {schema}.{name} was not built"]))
             continue
         result = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(
-            _suite(name), result_format={"result_format": "SUMMARY"})
+            suite_from_json(EXPECTATIONS_DIR / f"{name}.json"), result_format={"result_format": "SUMMARY"})
         failed = [f"{r.expectation_config.type}({r.expectation_config.kwargs.get('column', '')})"
                   for r in result.results if not r.success]
         out.append(MartCheck(name, result.success, failed))

@@ -121,15 +121,20 @@ def write_suites(entities: list[Entity]) -> list[Path]:
     return out
 
 
-@cache
-def load_suite(table: str) -> Any:
+def suite_from_json(path: Path) -> Any:
+    """A GE ExpectationSuite from its stored JSON."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    doc = json.loads((EXPECTATIONS_DIR / f"{table}.json").read_text())
+    doc = json.loads(Path(path).read_text())
     exps = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta"))
             .to_domain_obj() for e in doc["expectations"]]
     return gx.ExpectationSuite(name=doc["name"], expectations=exps, meta=doc.get("meta"))
+
+
+@cache
+def load_suite(table: str) -> Any:
+    return suite_from_json(EXPECTATIONS_DIR / f"{table}.json")
 
 
 @cache
