@@ -41,6 +41,13 @@ def _window() -> tuple[date, date]:
     return window(ctx["logical_date"].date(), start, end)
 
 
+def _xcom_at(seq, i: int):
+    try:
+        return seq[i]
+    except (IndexError, KeyError, LookupError):
+        return None  # that mapped stage task failed and pushed nothing
+
+
 @dag(
     dag_id="ingest__exports",
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
@@ -80,7 +87,9 @@ def ingest__exports():
         ctx = get_current_context()
         start, end = _window()
         missing = missing_deliveries(start, end, ctx["params"].get("channels"))
-        groups = list(manifests or [])
+        # Index by len(): iterating the lazy mapped-XCom sequence probes one past its end and
+        # logs a spurious "XCom not found" error.
+        groups = [_xcom_at(manifests, i) for i in range(len(manifests))] if manifests else []
         flat = [p for group in groups for p in (group or [])]
         summary = publish_run(flat, missing, ctx["run_id"])
         for table in summary.tables:
