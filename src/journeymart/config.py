@@ -53,6 +53,11 @@ class Paths:
         return self.home / "reports"
 
     @property
+    def exports(self) -> Path:
+        """Parquet copies of the released marts, for BI tools that read files (docs/analysts.md)."""
+        return self.home / "exports"
+
+    @property
     def docs(self) -> Path:
         return self.home / "docs"
 
