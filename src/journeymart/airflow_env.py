@@ -7,8 +7,10 @@ at import time.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from journeymart.config import REPO_ROOT, paths
 
@@ -71,3 +73,33 @@ def test_dag(dag_id: str, logical: date, conf: dict[str, Any] | None = None) -> 
     return str(getattr(run, "state", run))
 
 
+def local_server_env() -> str:
+    """configure() plus the API server settings for a UI on this machine; returns its URL.
+
+    JOURNEYMART_AIRFLOW_PORT picks the port (default 8080). Task processes reach the API
+    server's execution API, whose default URL assumes port 8080, so it follows the port.
+    """
+    configure()
+    port = os.environ.setdefault("AIRFLOW__API__PORT", os.environ.get("JOURNEYMART_AIRFLOW_PORT", "8080"))
+    os.environ.setdefault("AIRFLOW__API__HOST", "127.0.0.1")  # a local UI, not on every interface
+    os.environ.setdefault("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"http://127.0.0.1:{port}/execution/")
+    return f"http://localhost:{port}"
+
+
+def exec_airflow(args: Sequence[str]) -> NoReturn:
+    """Replace this process with `airflow <args>` on the project's Airflow home and DAGs."""
+    url = local_server_env()
+    if list(args[:1]) == ["standalone"]:
+        from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager
+
+        print(f"journeymart: Airflow UI and REST API (/api/v2) on {url}\n"
+              f"journeymart: user admin, password in {SimpleAuthManager.get_generated_password_file()}"
+              " (generated on the first start)", flush=True)
+    # `standalone` starts its components as `airflow ...` from PATH: this venv's first.
+    bin_dir = os.path.dirname(sys.executable)
+    os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
+    os.execvp(sys.executable, [sys.executable, "-m", "airflow", *args])
+
+
+if __name__ == "__main__":  # `python -m journeymart.airflow_env standalone` (make airflow)
+    exec_airflow(sys.argv[1:])
