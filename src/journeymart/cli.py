@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -33,6 +36,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def one_airflow_run_per_home() -> Iterator[None]:
+    """Embedded Airflow (dag.test) runs one at a time per JOURNEYMART_HOME; a second trigger
+    waits, then runs (finding every file in the ledger, it loads nothing). Side by side they
+    race on creating the SQLite metadata DB and dbt's manifest, and dag.test replaces any run
+    of the same DAG and logical date: the second would delete the first one's dag run and,
+    with the same run id, its staging folder. A SIGKILLed holder releases the lock."""
+    with open(paths().ensure().locks / "airflow.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"another journeymart run is using {paths().home}; waiting for it ...",
+                  file=sys.stderr, flush=True)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from journeymart.airflow_env import test_dag
 
@@ -48,7 +68,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     conf = {"start": start.isoformat(), "end": end.isoformat()}
     if args.channels:
         conf["channels"] = args.channels.split(",")
-    state = test_dag("ingest__exports", end, conf)
+    with one_airflow_run_per_home():
+        state = test_dag("ingest__exports", end, conf)
     print(f"ingest__exports {start}..{end}: {state}")
     print_ledger()
     return 0 if "success" in state else 1
@@ -57,7 +78,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_transform(args: argparse.Namespace) -> int:
     from journeymart.airflow_env import test_dag
 
-    state = test_dag("transform__marts", args.date or date.today())
+    with one_airflow_run_per_home():
+        state = test_dag("transform__marts", args.date or date.today())
     print(f"transform__marts: {state}")
     return 0 if "success" in state else 1
 
@@ -67,9 +89,10 @@ def ledger_summary() -> list[tuple]:
 
     with connect(read_only=True) as con:
         return con.execute(
-            """select channel, status, count(*) as files, sum(rows_in) as rows_in,
-                      sum(rows_loaded) as rows_loaded, sum(rows_quarantined) as rows_quarantined
-               from audit.load_ledger group by all order by channel, status""").fetchall()
+            """select channel, status, count(*) as files, cast(sum(rows_in) as bigint) as rows_in,
+                      cast(sum(rows_loaded) as bigint) as rows_loaded,
+                      cast(sum(rows_quarantined) as bigint) as rows_quarantined
+               from audit.load_ledger group by channel, status order by channel, status""").fetchall()
 
 
 def print_table(header: list[str], rows: list[tuple]) -> None:
@@ -124,7 +147,8 @@ def cmd_suites(args: argparse.Namespace) -> int:
 def cmd_bootstrap(args: argparse.Namespace) -> int:
     from journeymart.airflow_env import bootstrap
 
-    bootstrap()
+    with one_airflow_run_per_home():
+        bootstrap()
     print(f"JOURNEYMART_HOME={paths().home}")
     return 0
 
@@ -147,28 +171,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     if rc == 0:
         rc = cmd_transform(argparse.Namespace(date=end))
     if rc == 0:
-        print("\nDoes the budget follow the customer? Spend share vs engagement share by stage "
-              f"({args.start} .. {end}, marketing channels, {REPORTING_CURRENCY}):")
-        print_table(["stage", "spend", "spend_share", "engagement_share", "gap"], stage_shares())
-    print(f"\nwarehouse: {p.warehouse} (BI reads schema `marts`)\nquarantine: {p.quarantine}\n"
+        print(f"\n{args.start} .. {end}, {REPORTING_CURRENCY}")
+        print("\n".join(report_headline()))
+        print(f"\nreport: {latest_report()}")
+    print(f"\nwarehouse: {p.warehouse} (BI reads schema `marts`; Parquet in {p.exports})\n"
+          f"quarantine: {p.quarantine}\n"
           f"GE data docs: {p.gx / 'gx/uncommitted/data_docs/local_site/index.html'}\n"
           f"dbt docs: {p.docs / 'index.html'}")
     return rc
 
 
-def stage_shares() -> list[tuple]:
+def report_headline() -> list[str]:
+    """The headline of the released marts (the same lines the transform's report carries)."""
+    from journeymart.report import headline, load
     from journeymart.warehouse import connect
 
     with connect(read_only=True) as con:
-        rows = con.execute("""
-            select stage, sum(spend_usd) as spend,
-                   sum(spend_usd)::double / sum(sum(spend_usd)) over () as spend_share,
-                   sum(touches)::double / sum(sum(touches)) over () as engagement_share
-            from marts.mart_channel_stage_matrix
-            where is_marketing_channel
-            group by stage, stage_rank order by stage_rank""").fetchall()
-    return [(s, f"{spend:,.2f}", f"{ss:.1%}", f"{es:.1%}", f"{ss - es:+.1%}")
-            for s, spend, ss, es in rows]
+        return headline(load(con))
+
+
+def latest_report() -> Path | None:
+    reports = sorted(paths().reports.glob("journeymart_report_*.html"), key=lambda f: f.stat().st_mtime)
+    return reports[-1] if reports else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,10 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--start", type=_date)
     i.add_argument("--end", type=_date)
     i.add_argument("--channels", help="comma-separated channel ids (default: all)")
+    _target_arg(i)
     i.set_defaults(func=cmd_ingest)
 
     lg = sub.add_parser("ledger", help="files and rows by status and channel")
     lg.add_argument("--json", action="store_true")
+    _target_arg(lg)
     lg.set_defaults(func=cmd_ledger)
 
     s = sub.add_parser("suites", help="check (default) or --write the GE suites from the registry")
@@ -201,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("transform", help="run the transform DAG (dbt → checks → release) through Airflow")
     t.add_argument("--date", type=_date, help="logical date (default: today)")
+    _target_arg(t)
     t.set_defaults(func=cmd_transform)
 
     b = sub.add_parser("bootstrap", help="create Airflow's metadata DB and pools")
@@ -211,12 +238,23 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--days", type=int, default=DEMO_DAYS)
     r.add_argument("--customers", type=int, default=DEMO_CUSTOMERS)
     r.add_argument("--seed", type=int, default=DEMO_SEED)
+    _target_arg(r)
     r.set_defaults(func=cmd_run)
     return ap
 
 
+def _target_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", choices=["duckdb", "postgres"],
+                   help="warehouse (default: $JOURNEYMART_TARGET, else duckdb); postgres reads "
+                        "JOURNEYMART_PG_* or the Airflow connection journeymart_warehouse")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(args, "target"):  # one source of truth for loader, dbt and the DAGs
+        from journeymart.warehouse import target, use_target
+
+        use_target(args.target or target())
     return args.func(args)
 
 

@@ -21,7 +21,7 @@ from journeymart.config import paths
 from journeymart.landing import ExportFile, list_exports, root
 from journeymart.publish import MissingDelivery, PublishSummary, publish
 from journeymart.stage import Manifest, stage_files
-from journeymart.warehouse import connect
+from journeymart.warehouse import connect, target
 
 LATE_LOOKBACK_DAYS = int(os.environ.get("JOURNEYMART_LATE_LOOKBACK_DAYS", "2"))
 
@@ -47,7 +47,7 @@ def staging_dir(run_id: str) -> Path:
 
 
 def _applied(urls: list[str]) -> dict[str, set[str | None]]:
-    if not urls or not paths().warehouse.exists():
+    if not urls or (target() == "duckdb" and not paths().warehouse.exists()):
         return {}
     with connect(read_only=True) as con:
         rows = con.execute(

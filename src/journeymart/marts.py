@@ -4,6 +4,7 @@ dbt builds the marts into one of two schemas, `marts_blue` / `marts_green` (the 
 service). Great Expectations then checks the key marts there; only if they pass does
 `release()` repoint the views in schema `marts` (what BI and analysts query) at the freshly
 built schema, in one transaction. A failed build or check leaves `marts.*` untouched.
+On PostgreSQL the release also re-grants the read-only BI role (journeymart.postgres).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from journeymart.config import REPO_ROOT
-from journeymart.warehouse import connect
+from journeymart.warehouse import connect, is_postgres
 
 COLORS = ("marts_blue", "marts_green")
 SERVING_SCHEMA = "marts"
@@ -69,13 +70,20 @@ def release(schema: str, run_id: str) -> list[str]:
         stale = {r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = ? "
             "and table_type = 'BASE TABLE'", [SERVING_SCHEMA]).fetchall()}
+        pg = is_postgres(con)
         con.begin()
         for t in tables:
             if t in stale:
                 con.execute(f'drop table {SERVING_SCHEMA}."{t}"')
+            elif pg:  # PostgreSQL only replaces a view whose columns stay the same (DDL is transactional)
+                con.execute(f'drop view if exists {SERVING_SCHEMA}."{t}"')
             con.execute(f'create or replace view {SERVING_SCHEMA}."{t}" as select * from {schema}."{t}"')
         con.execute("insert into audit.marts_release (schema_name, run_id, tables) values (?, ?, ?)",
                     [schema, run_id, tables])
+        if pg:
+            from journeymart.postgres import regrant_bi_role
+
+            regrant_bi_role(con)
         con.commit()
     return tables
 

@@ -3,6 +3,8 @@
 Each file is one transaction: its good rows, its quarantined rows and its ledger row land
 together or not at all. Idempotent: a manifest whose (source_path, sha256) is already in the
 ledger is ignored, so a retried or doubly-triggered publish cannot double-load.
+The same code serves DuckDB and PostgreSQL (journeymart.warehouse): only the bulk insert of a
+staged Parquet file differs (read_parquet in SQL vs COPY).
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-
-import duckdb
+from typing import Any
 
 from journeymart import registry as reg
 from journeymart.stage import Manifest
-from journeymart.warehouse import connect, quarantine_table_ddl, raw_table_ddl
+from journeymart.warehouse import connect, insert_parquet, now, quarantine_table_ddl, raw_table_ddl
 
 FINAL = ("loaded", "partial", "quarantined", "skipped_duplicate")
 
@@ -51,7 +52,7 @@ class PublishSummary:
         self.by_status[status] = self.by_status.get(status, 0) + 1
 
 
-def _ledger_insert(con: duckdb.DuckDBPyConnection, m: Manifest, status: str, rows_loaded: int,
+def _ledger_insert(con: Any, m: Manifest, status: str, rows_loaded: int,
                    rows_quarantined: int, reason: str | None) -> None:
     con.execute(
         """insert into audit.load_ledger (load_id, run_id, channel, entity, partition_date,
@@ -65,7 +66,7 @@ def _ledger_insert(con: duckdb.DuckDBPyConnection, m: Manifest, status: str, row
     )
 
 
-def apply_manifest(con: duckdb.DuckDBPyConnection, m: Manifest, summary: PublishSummary) -> None:
+def apply_manifest(con: Any, m: Manifest, summary: PublishSummary) -> None:
     seen = con.execute(
         "select 1 from audit.load_ledger where source_path = ? and sha256 is not distinct from ? "
         "and status in ('loaded','partial','quarantined','skipped_duplicate','superseded')",
@@ -108,19 +109,14 @@ def apply_manifest(con: duckdb.DuckDBPyConnection, m: Manifest, summary: Publish
                     f"where load_id in ({marks})", [m.load_id, *preds])
         summary.count("superseded")
 
-    lineage = [m.source_path, m.sha256, m.load_id]
+    loaded_at = now(con)
+    lineage = {"_source_file": m.source_path, "_file_sha256": m.sha256, "_load_id": m.load_id}
     if m.good_parquet:
-        cols = ", ".join(f'"{c}"' for c in entity.columns)
-        con.execute(
-            f"""insert into raw.{table} ({cols}, _source_file, _file_sha256, _row_number,
-                       _loaded_at, _load_id)
-                select {cols}, ?, ?, _row_number, now(), ? from read_parquet(?)""",
-            [lineage[0], lineage[1], lineage[2], m.good_parquet])
+        insert_parquet(con, f"raw.{table}", m.good_parquet, [*entity.columns, "_row_number"],
+                       {**lineage, "_loaded_at": loaded_at})
     if m.bad_parquet:
-        con.execute(
-            f"""insert into quarantine.{table}
-                select ?, ?, ?, _row_number, reason, record::json, now() from read_parquet(?)""",
-            [*lineage, m.bad_parquet])
+        insert_parquet(con, f"quarantine.{table}", m.bad_parquet, ["_row_number", "reason", "record"],
+                       {**lineage, "_quarantined_at": loaded_at})
 
     status = "loaded" if not m.rows_bad else ("partial" if m.rows_good else "quarantined")
     reason = None
@@ -135,7 +131,7 @@ def apply_manifest(con: duckdb.DuckDBPyConnection, m: Manifest, summary: Publish
     summary.tables.add(table)
 
 
-def record_missing(con: duckdb.DuckDBPyConnection, missing: Iterable[MissingDelivery],
+def record_missing(con: Any, missing: Iterable[MissingDelivery],
                    run_id: str) -> list[MissingDelivery]:
     """Ledger rows for deliveries past due; returns those still missing (no file arrived)."""
     still = []

@@ -1,17 +1,26 @@
-"""The DuckDB warehouse: one writer at a time, across processes.
+"""The warehouse: DuckDB (default) or PostgreSQL, one writer at a time.
+
+The target comes from JOURNEYMART_TARGET (`duckdb` | `postgres`; the CLI's `--target` sets it).
+Both targets get the same DDL (every type below is spelled alike in both) and a connection
+with DuckDB's calling conventions (journeymart.postgres.PgConnection on PostgreSQL), so the
+loader and the marts release run the same SQL on either.
 
 DuckDB lets one process open a database file for writing. Airflow runs the publish task in a
 one-slot pool (`duckdb_writer`); this inter-process file lock is the second belt, so the CLI,
-dbt runs and tests that touch the same file queue instead of failing with a lock error.
+dbt runs and tests that touch the same file queue instead of failing with a lock error. On
+PostgreSQL the same role is played by a session advisory lock (valid across machines).
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -25,6 +34,7 @@ LINEAGE_COLUMNS = {
     "_loaded_at": "TIMESTAMPTZ",
     "_load_id": "VARCHAR",
 }
+TARGETS = ("duckdb", "postgres")
 LEDGER_STATUSES = ("loaded", "partial", "quarantined", "skipped_duplicate", "superseded", "missing")
 
 LEDGER_DDL = f"""
@@ -56,6 +66,29 @@ create table if not exists audit.load_ledger (
 """
 
 
+def target() -> str:
+    """The warehouse target: env JOURNEYMART_TARGET, default duckdb."""
+    name = os.environ.get("JOURNEYMART_TARGET", "duckdb").strip().lower() or "duckdb"
+    if name not in TARGETS:
+        raise ValueError(f"JOURNEYMART_TARGET={name!r}: expected one of {', '.join(TARGETS)}")
+    return name
+
+
+def use_target(name: str) -> str:
+    """Select the target for this process and what it starts (dbt's profile reads DBT_TARGET;
+    the transform DAG's cosmos profile JOURNEYMART_DBT_TARGET). On PostgreSQL the connection
+    settings are resolved now (env or Airflow connection) and exported for dbt."""
+    if name not in TARGETS:
+        raise ValueError(f"unknown warehouse target {name!r}: expected one of {', '.join(TARGETS)}")
+    for var in ("JOURNEYMART_TARGET", "DBT_TARGET", "JOURNEYMART_DBT_TARGET"):
+        os.environ[var] = name
+    if name == "postgres":
+        from journeymart.postgres import export_env
+
+        export_env()
+    return name
+
+
 @contextmanager
 def writer_lock(timeout_s: float = 600.0) -> Iterator[None]:
     lock_dir = paths().locks
@@ -77,14 +110,28 @@ def writer_lock(timeout_s: float = 600.0) -> Iterator[None]:
 
 
 @contextmanager
-def connect(path: Path | None = None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection held under the writer lock (readers too: DuckDB refuses to open a file
-    another process is writing).
+def connect(path: Path | None = None, *, read_only: bool = False) -> Iterator[Any]:
+    """A connection to the target warehouse, with the ledger's schemas and table in place.
+
+    DuckDB: held under the writer lock (readers too: DuckDB refuses to open a file another
+    process is writing). PostgreSQL: writers hold the advisory lock, readers take none.
 
     `read_only` states intent; the file is opened read-write either way, because inside one
     process (Airflow's dag.test, where dbt-duckdb already holds the file open) DuckDB refuses a
     second connection with a different configuration. The lock is what keeps processes apart.
     """
+    if target() == "postgres" and path is None:
+        from journeymart import postgres
+
+        with postgres.connect(writer=not read_only) as pg:
+            if not pg.execute("select to_regclass('audit.load_ledger')").fetchone()[0]:
+                # Concurrent `create ... if not exists` can still collide on PostgreSQL.
+                pg.begin()
+                pg.execute("select pg_advisory_xact_lock(?)", [postgres.WRITER_LOCK_KEY])
+                pg.execute(LEDGER_DDL)
+                pg.commit()
+            yield pg
+        return
     db = Path(path or paths().warehouse)
     db.parent.mkdir(parents=True, exist_ok=True)
     with writer_lock():
@@ -94,6 +141,29 @@ def connect(path: Path | None = None, *, read_only: bool = False) -> Iterator[du
             yield con
         finally:
             con.close()
+
+
+def is_postgres(con: Any) -> bool:
+    return not isinstance(con, duckdb.DuckDBPyConnection)
+
+
+def now(con: Any) -> datetime:
+    """The transaction's timestamp (what `now()` stores in SQL)."""
+    return con.execute("select now()").fetchone()[0]
+
+
+def insert_parquet(con: Any, table: str, parquet: str, select: Sequence[str],
+                   constants: dict[str, Any]) -> None:
+    """Append the `select` columns of a staged Parquet file plus `constants` to `table`
+    (DuckDB reads the file in SQL; PostgreSQL gets it through COPY)."""
+    if is_postgres(con):
+        con.copy_parquet(table, parquet, select, constants)
+        return
+    names = [*select, *constants]
+    cols = ", ".join(f'"{c}"' for c in names)
+    picks = ", ".join([*(f'"{c}"' for c in select), *("?" for _ in constants)])
+    con.execute(f"insert into {table} ({cols}) select {picks} from read_parquet(?)",
+                [*constants.values(), parquet])
 
 
 def raw_table_ddl(entity: Entity) -> str:

@@ -16,7 +16,11 @@ latest_names as (
         campaign_key,
         campaign_name,
         campaign_type,
-        row_number() over (partition by campaign_key order by spend_date desc, _loaded_at desc) as recency
+        -- spend_line_id breaks ties (an event's cost lines share date and load), so every
+        -- warehouse picks the same name and type.
+        row_number() over (
+            partition by campaign_key order by spend_date desc, _loaded_at desc, spend_line_id desc
+        ) as recency
     from spend
 ),
 
