@@ -19,7 +19,9 @@ How dbt runs here, and why:
 - **Build aside, then swap**: marts are built into `marts_blue` or `marts_green` (whichever is
   not serving), checked with Great Expectations, and only then `marts.*` views are repointed in
   one transaction. A failed build or mart check leaves BI reading the last good marts.
-- dbt docs are generated on every run into $JOURNEYMART_HOME/docs.
+- After the swap: the budget report (offline HTML) goes to $JOURNEYMART_HOME/reports, the
+  marts to $JOURNEYMART_HOME/exports as Parquet for read-only BI, and dbt docs to
+  $JOURNEYMART_HOME/docs.
 """
 
 from __future__ import annotations
@@ -123,6 +125,29 @@ def transform__marts():
         return release(schema, get_current_context()["run_id"])
 
     @task(pool="duckdb_writer")
+    def export_marts() -> list[str]:
+        """BI's read-only copy on DuckDB: every released mart as Parquet under
+        $JOURNEYMART_HOME/exports (PostgreSQL serves BI through the journeymart_bi role)."""
+        from journeymart.exports import export_marts
+        from journeymart.warehouse import connect, target
+
+        if target() != "duckdb":
+            return []
+        with connect() as con:
+            return [str(p) for p in export_marts(con)]
+
+    @task(pool="duckdb_writer")
+    def write_report() -> dict:
+        """The offline HTML budget report for this release, and its headline."""
+        from journeymart.report import write_report
+        from journeymart.warehouse import connect
+
+        with connect() as con:
+            path, headline = write_report(con, run_id=get_current_context()["run_id"])
+        print("\n".join(headline))
+        return {"report": str(path), "headline": headline}
+
+    @task(pool="duckdb_writer")
     def generate_docs(schema: str) -> str:
         from journeymart.dbt_runner import docs_generate
 
@@ -131,7 +156,7 @@ def transform__marts():
     schema = choose_build_schema()
     checked = check_marts(schema)
     released = release_marts(schema)
-    schema >> dbt_build >> checked >> released >> generate_docs(schema)
+    schema >> dbt_build >> checked >> released >> [export_marts(), write_report(), generate_docs(schema)]
 
 
 transform__marts()

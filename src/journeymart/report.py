@@ -91,7 +91,14 @@ def load(con: Any, schema: str = "marts") -> ReportData:
 
 
 def _money(v: Any) -> str:
-    return "–" if v is None else f"${Decimal(v):,.0f}"
+    if v is None:
+        return "–"
+    d = Decimal(v)
+    return f"{'-' if d < 0 else ''}${abs(d):,.0f}"
+
+
+def _num(v: Any) -> str:
+    return "–" if v is None else f"{float(v):,.1f}"
 
 
 def _pct(v: Any) -> str:
@@ -116,15 +123,20 @@ def headline(data: ReportData) -> list[str]:
         lines.append("Recommended shift (same total; budget follows engagement and attributed revenue):")
         lines.append("  over-funded:  " + ", ".join(f"{r['channel_id']} {_money(r['shift_usd'])}" for r in give))
         lines.append("  under-funded: " + ", ".join(f"{r['channel_id']} +{_money(r['shift_usd'])}" for r in take))
-    rec = [r for r in data.recommendation if r.get("recommended_spend_usd") is not None]
+    rec = [r for r in data.recommendation if r.get("is_optimised")]
+    if data.recommendation and not rec:
+        lines.append("Response curves: no channel carries enough signal to fit yet (see the report); "
+                     "the bounded split keeps every channel's spend")
     if rec:
         moves = sorted(rec, key=lambda r: float(r["recommended_spend_usd"]) - float(r["current_spend_usd"]))
         down, up = moves[0], moves[-1]
-        lift = next((r.get("expected_lift") for r in rec if r.get("expected_lift") is not None), None)
+        lift = next((r.get("total_expected_lift_pct") for r in rec
+                     if r.get("total_expected_lift_pct") is not None), None)
         lines.append("Response curves: move budget from "
                      f"{down['channel_id']} ({_money(down['current_spend_usd'])} → {_money(down['recommended_spend_usd'])}) "
                      f"to {up['channel_id']} ({_money(up['current_spend_usd'])} → {_money(up['recommended_spend_usd'])})"
-                     + (f"; expected lift {_pct(lift)}" if lift is not None else ""))
+                     + (f"; expected lift {float(lift) * 100:+.1f}% more {rec[0].get('outcome_unit') or 'outcome'}"
+                        if lift is not None else ""))
     if data.missing:
         lines.append("Not in this run: " + ", ".join(data.missing))
     return lines
@@ -138,7 +150,8 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str, Any]]) -> s
 
 
 def _curve_points(r: dict[str, Any], x_max: float) -> list[tuple[float, float]]:
-    theta, k, s, beta = (float(r[c]) for c in ("theta", "half_saturation_usd", "hill_shape", "beta"))
+    theta, k, s, beta = (float(r[c]) for c in ("adstock_theta", "half_saturation_usd", "hill_shape",
+                                                "max_response_per_day"))
 
     def steady(x: float) -> float:  # steady daily spend x: adstock = x / (1 - theta)
         a = x / (1.0 - theta)
@@ -180,16 +193,16 @@ def render(data: ReportData, *, run_id: str = "") -> str:
         charts = []
         rec = {r["channel_id"]: r for r in data.recommendation}
         for r in data.curves:
-            if not r.get("identifiable"):
+            if not r.get("is_identifiable"):
                 charts.append(f'<div class="curve na"><b>{escape(r["channel_id"])}</b>: not identifiable '
-                              f'({escape(str(r.get("reason") or ""))})</div>')
+                              f'({escape(str(r.get("not_identifiable_reason") or ""))})</div>')
                 continue
             cur = float(r["current_daily_spend_usd"] or 0)
             recd = rec.get(r["channel_id"], {})
-            new = float(recd.get("recommended_daily_spend_usd") or cur)
+            days = float(recd.get("budget_window_days") or 0)
+            new = float(recd["recommended_spend_usd"]) / days if days and recd.get("recommended_spend_usd") else cur
             pts = _curve_points(r, max(cur, new) * 2 or 1.0)
-            y_at = dict(_curve_points(r, cur * 2 or 1.0)).get
-            marks = {"current": [(cur, y_at(cur) or 0.0, f"current ${cur:,.0f}/day")],
+            marks = {"current": [(cur, _curve_points(r, cur * 2 or 1.0)[20][1], f"current ${cur:,.0f}/day")],
                      "recommended": [(new, _curve_points(r, new * 2 or 1.0)[20][1],
                                       f"recommended ${new:,.0f}/day")]}
             charts.append(line_chart({"expected outcome": pts}, markers=marks, title=r["channel_id"],
@@ -197,8 +210,12 @@ def render(data: ReportData, *, run_id: str = "") -> str:
         sections.append(("curves", "Response curves: current vs recommended spend",
                          '<div class="grid">' + "".join(charts) + "</div>" + _table(
                              data.recommendation,
-                             [(k, k.replace("_", " "), lambda v: "–" if v is None else str(v))
-                              for k in (data.recommendation[0].keys() if data.recommendation else [])])))
+                             [("channel_id", "channel", str), ("current_spend_usd", "current", _money),
+                              ("recommended_spend_usd", "recommended", _money),
+                              ("spend_change_pct", "change", lambda v: "–" if v is None else f"{float(v) * 100:+.1f}%"),
+                              ("kept_because", "kept because", lambda v: v or ""),
+                              ("expected_outcome_current", "outcome now", _num),
+                              ("expected_outcome_recommended", "outcome recommended", _num)])))
     if data.pacing:
         latest = data.pacing[0]["budget_month"]
         month = [r for r in data.pacing if r["budget_month"] == latest]
@@ -222,7 +239,7 @@ def render(data: ReportData, *, run_id: str = "") -> str:
 <title>journeymart budget report {escape(data.as_of or "")}</title>
 <style>
 body{{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1000px;color:#1a202c}}
-h1{{margin-bottom:0}} .meta{{color:#718096}} pre{{background:#f7fafc;padding:12px;overflow:auto}}
+h1{{margin-bottom:0}} .meta{{color:#718096}} pre{{background:#f7fafc;padding:12px;white-space:pre-wrap}}
 table{{border-collapse:collapse;margin:8px 0 16px}} td,th{{border-bottom:1px solid #e2e8f0;padding:3px 8px;text-align:right}}
 td:first-child,th:first-child{{text-align:left}} .grid{{display:flex;flex-wrap:wrap;gap:8px}}
 .curve.na{{width:340px;padding:8px;color:#718096;border:1px dashed #cbd5e0}}

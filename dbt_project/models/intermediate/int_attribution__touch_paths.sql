@@ -1,0 +1,132 @@
+-- Customer journeys as paths of marketing touches, one row per path × touch: the input of
+-- every attribution model.
+--   converting paths      one per conversion: the customer's marketing touches strictly
+--                         before the order and within var('attribution_lookback_days') of it.
+--                         Lookbacks are independent, so a touch can sit in the paths of two
+--                         orders placed close together.
+--   non-converting paths  a customer's marketing touches in no conversion's lookback, one
+--                         path per customer and number of orders placed before them (touches
+--                         after the last order, or too long before the next one).
+-- Marketing touches are those of dim_channels.is_marketing_channel (not commerce/finance);
+-- dim_channels is read so that the rule lives in one place.
+{%- set lookback_days = var('attribution_lookback_days', 30) %}
+with
+
+touches as (
+    select * from {{ ref('int_touchpoints__stage_assigned') }}
+),
+
+channels as (
+    select * from {{ ref('dim_channels') }}
+),
+
+conversions as (
+    select * from {{ ref('int_attribution__conversions') }}
+),
+
+marketing_touches as (
+    select
+        touches.touchpoint_id,
+        touches.customer_key,
+        touches.channel_id,
+        touches.touched_at
+    from touches
+    inner join channels
+        on channels.channel_id = touches.channel_id
+    where channels.is_marketing_channel
+),
+
+touches_in_lookback as (
+    select
+        conversions.conversion_id,
+        conversions.converted_at,
+        marketing_touches.*
+    from conversions
+    inner join marketing_touches
+        on marketing_touches.customer_key = conversions.customer_key
+        and marketing_touches.touched_at < conversions.converted_at
+        and marketing_touches.touched_at >= {{ dbt.dateadd('day', -1 * lookback_days, 'conversions.converted_at') }}
+),
+
+converting_paths as (
+    select
+        cast({{ dbt.concat(["'conversion:'", "conversion_id"]) }} as {{ dbt.type_string() }}) as path_id,
+        conversion_id,
+        true as is_converting,
+        customer_key,
+        touchpoint_id,
+        channel_id,
+        touched_at,
+        cast({{ dbt.datediff('touched_at', 'converted_at', 'second') }} as double precision)
+            / 86400 as days_before_conversion
+    from touches_in_lookback
+),
+
+touches_without_conversion as (
+    select marketing_touches.*
+    from marketing_touches
+    left join (select distinct touchpoint_id from touches_in_lookback) as in_lookback
+        on in_lookback.touchpoint_id = marketing_touches.touchpoint_id
+    where in_lookback.touchpoint_id is null
+),
+
+-- orders the customer had placed before each such touch: the journey segment it belongs to
+segmented as (
+    select
+        touches_without_conversion.*,
+        count(conversions.conversion_id) as orders_before
+    from touches_without_conversion
+    left join conversions
+        on conversions.customer_key = touches_without_conversion.customer_key
+        and conversions.converted_at <= touches_without_conversion.touched_at
+    group by
+        touches_without_conversion.touchpoint_id,
+        touches_without_conversion.customer_key,
+        touches_without_conversion.channel_id,
+        touches_without_conversion.touched_at
+),
+
+non_converting_paths as (
+    select
+        cast({{ dbt.concat(["'open:'", "customer_key", "':'", "cast(orders_before as " ~ dbt.type_string() ~ ")"]) }}
+             as {{ dbt.type_string() }}) as path_id,
+        cast(null as {{ dbt.type_string() }}) as conversion_id,
+        false as is_converting,
+        customer_key,
+        touchpoint_id,
+        channel_id,
+        touched_at,
+        cast(null as double precision) as days_before_conversion
+    from segmented
+),
+
+all_paths as (
+    select * from converting_paths
+    union all
+    select * from non_converting_paths
+),
+
+sequenced as (
+    select
+        *,
+        row_number() over (partition by path_id order by touched_at, touchpoint_id) as touch_number,
+        count(*) over (partition by path_id) as touches_in_path
+    from all_paths
+),
+
+final as (
+    select
+        path_id,
+        conversion_id,
+        is_converting,
+        customer_key,
+        touchpoint_id,
+        channel_id,
+        touched_at,
+        cast(touch_number as integer) as touch_number,
+        cast(touches_in_path as integer) as touches_in_path,
+        days_before_conversion
+    from sequenced
+)
+
+select * from final
