@@ -30,7 +30,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dbt")]
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 MARTS = ("fct_spend_daily", "fct_touchpoints", "fct_engagement_daily", "dim_customers", "dim_channels",
-         "dim_campaigns", "mart_journey_funnel", "mart_channel_stage_matrix", "mart_budget_allocation")
+         "dim_campaigns", "mart_journey_funnel", "mart_channel_stage_matrix", "mart_budget_allocation",
+         "mart_attribution", "mart_platform_reported_conversions", "mart_budget_pacing",
+         "mart_channel_response_curves", "mart_budget_recommendation")
 CENT = Decimal("0.01")
 NEW_YORK = ZoneInfo("America/New_York")
 

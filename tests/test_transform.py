@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -97,3 +98,91 @@ def test_release_is_gated_on_the_mart_checks(transformed: Path, monkeypatch) -> 
     release = dag.get_task("release_marts")
     assert "check_marts" in release.upstream_task_ids
     assert any(t.startswith("dbt_build.") for t in dag.get_task("check_marts").get_flat_relative_ids(upstream=True))
+
+
+def test_every_transform_run_writes_an_offline_report_that_renders(transformed: Path, tmp_path: Path) -> None:
+    """The report opens in headless Chromium with no JavaScript error, no network request, and
+    draws its charts (a non-blank screenshot)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import CHROMIUM_ARGS, chromium
+
+    reports = sorted((transformed / "reports").glob("journeymart_report_*.html"))
+    assert reports, list((transformed / "reports").iterdir())
+    html = reports[-1].read_text(encoding="utf-8")
+    for section in ("Does the budget follow the customer?", "The journey funnel",
+                    "Attribution by model", "Response curves", "Pacing"):
+        assert section in html, section
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "") and "https://" not in html
+
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+        page.goto(reports[-1].as_uri())
+        page.wait_for_load_state("load")
+        charts = int(page.evaluate("document.body.dataset.rendered"))
+        shot = tmp_path / "report.png"
+        page.screenshot(path=str(shot), full_page=True)
+        browser.close()
+    assert errors == [] and requests == []
+    assert charts >= 4  # stage shares, funnel, attribution, pacing (+ one per fitted curve)
+    # non-blank: a white page's pixel data is nearly one byte value; charts and text are not
+    assert len(set(png_pixel_bytes(shot.read_bytes()))) > 50
+
+
+def png_pixel_bytes(png: bytes) -> bytes:
+    """A PNG's decompressed scanlines (filter bytes included: enough to tell blank from drawn)."""
+    import struct
+    import zlib
+
+    pos, idat = 8, b""
+    while pos < len(png):
+        (length,), kind = struct.unpack(">I", png[pos:pos + 4]), png[pos + 4:pos + 8]
+        if kind == b"IDAT":
+            idat += png[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    return zlib.decompress(idat)
+
+
+def analyst_examples() -> list[str]:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "analysts.md").read_text(encoding="utf-8")
+    return re.findall(r"```sql\n(.*?)```", text, flags=re.S)
+
+
+def test_every_analyst_example_runs_on_the_marts_and_on_the_bi_exports(transformed: Path) -> None:
+    from journeymart.exports import open_bi
+
+    examples = analyst_examples()
+    assert len(examples) >= 5
+    with duckdb.connect(str(transformed / "warehouse.duckdb"), read_only=True) as con, \
+            open_bi(transformed / "exports" / "journeymart_bi.duckdb") as bi:
+        for sql in examples:
+            on_warehouse = con.execute(sql).fetchall()
+            assert on_warehouse, sql
+            assert bi.execute(sql).fetchall() == on_warehouse, sql
+
+
+def test_bi_access_reads_the_marts_and_nothing_else(transformed: Path) -> None:
+    from journeymart.exports import open_bi
+
+    exported = {p.stem for p in (transformed / "exports").glob("*.parquet")}
+    released = {r[0] for r in q(transformed, "select table_name from information_schema.tables "
+                                             "where table_schema = 'marts'")}
+    assert exported == released and "mart_budget_allocation" in exported
+    with open_bi(transformed / "exports" / "journeymart_bi.duckdb") as bi:
+        spend = bi.execute("select sum(spend_usd) from marts.fct_spend_daily").fetchone()[0]
+        assert spend == q(transformed, "select sum(spend_usd) from marts.fct_spend_daily")[0][0]
+        for forbidden in ("select * from raw.google_ads__campaign_stats",
+                          "select * from audit.load_ledger",
+                          "select * from quarantine.google_ads__campaign_stats"):
+            with pytest.raises(duckdb.CatalogException):
+                bi.execute(forbidden)
+        for write in ("create table marts.x (i int)", "drop view marts.fct_spend_daily",
+                      "insert into marts.fct_spend_daily select * from marts.fct_spend_daily"):
+            with pytest.raises(duckdb.Error, match="read-only"):
+                bi.execute(write)
