@@ -9,6 +9,7 @@ Layout: `<root>/<channel>/<YYYY-MM-DD>/<file>`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -49,10 +50,28 @@ def list_exports(channel_id: str, day: date) -> list[ExportFile]:
     if not folder.exists():
         return []
     files = [p for p in folder.iterdir() if not p.name.startswith(".")]
-    return sorted(
-        (ExportFile(channel_id, day, p.name, str(p)) for p in files if not _is_dir(p)),
-        key=lambda f: f.name,
-    )
+    return sorted((_export(channel_id, day, folder, p) for p in files if not _is_dir(p)),
+                  key=lambda f: f.name)
+
+
+def _export(channel_id: str, day: date, folder, p) -> ExportFile:
+    name = printable_name(p.name)
+    return ExportFile(channel_id, day, name, str(p) if name == p.name else str(folder / name))
+
+
+def printable_name(name: str) -> str:
+    """A local file name whose bytes are not UTF-8 arrives with surrogate escapes, which no
+    database, JSON or Parquet writer accepts: show those bytes as `\\xNN` instead. Such a name
+    no longer opens the file, so the stage step refuses it with a reason (rename as UTF-8)."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def has_unprintable_bytes(name: str) -> bool:
+    return bool(re.search(r"\\x[89a-f][0-9a-f]", name))
 
 
 def _is_dir(p) -> bool:

@@ -7,9 +7,12 @@ invariant rows_in = rows_loaded + rows_quarantined is decided here, once.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+import re
 import uuid
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -22,7 +25,7 @@ import pyarrow.parquet as pq
 
 from journeymart import registry as reg
 from journeymart.config import paths
-from journeymart.landing import ExportFile
+from journeymart.landing import ExportFile, has_unprintable_bytes, root
 from journeymart.parsers.base import ROW_NUMBER, StructuralError
 from journeymart.pii import hash_pii
 from journeymart.validation import (
@@ -47,6 +50,9 @@ ARROW_TYPES = {
     "json": pa.string(),
 }
 SIX_PLACES = Decimal("0.000001")
+# Cells a spreadsheet would run as a formula (CSV injection, e.g. `=cmd|' /C calc'!A0`).
+FORMULA = re.compile(r"^[=+\-@\t\r]")
+NUMERIC = re.compile(r"^[+-]?[\d.,]+%?$")
 LOADER_COLUMNS = {ROW_NUMBER, PARSE_ERROR, FILE, WINDOW_START, WINDOW_END}
 
 
@@ -90,7 +96,15 @@ def _now() -> str:
 
 def _count_lines(data: bytes, fmt: str) -> int:
     """Best-effort row count for a file that could not be parsed: non-empty lines (minus the
-    header for CSV), so a whole-file quarantine still accounts for the rows that arrived."""
+    header for CSV), so a whole-file quarantine still accounts for the rows that arrived.
+    Rows of a file that cannot be decompressed are unknown: 0, not a count of binary noise."""
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            return 0
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = data.decode("utf-16", errors="replace").encode()
     lines = sum(1 for ln in data.splitlines() if ln.strip())
     return max(lines - 1, 0) if fmt == "csv" else lines
 
@@ -186,10 +200,50 @@ def _parse_one(f: ExportFile, run_id: str, out_dir: Path) -> _Parsed | Manifest:
         parsed = entity.parse_function()(data, f.name, entity, channel)
         m.rows_in, m.notes = parsed.rows_in, list(parsed.notes)
         frame = hash_pii(entity, parsed.frame).reset_index(drop=True)
+        m.notes += _mark_exact_duplicates(entity, frame) + _flag_formulas(entity, frame)
         return _Parsed(m, entity, f, frame)
     except Exception as exc:  # noqa: BLE001 - every file ends in the ledger with a reason
         _fail(m, exc, data, entity, out_dir)
         return m
+
+
+def _mark_exact_duplicates(entity: reg.Entity, frame: pd.DataFrame) -> list[str]:
+    """A record repeated verbatim (an export that paged twice over the same rows) keeps its
+    first copy; the repeats are quarantined as duplicates. Records sharing a key with different
+    values stay for the suite's uniqueness check, which quarantines all of them (no way to tell
+    which one is right)."""
+    cols = [c for c in frame.columns if c in entity.columns]
+    if frame.empty or not cols:
+        return []
+    as_text = frame[cols].astype(str)
+    repeats = as_text.duplicated(keep="first") & frame[PARSE_ERROR].isna()
+    if not repeats.any():
+        return []
+    first = as_text.drop_duplicates(keep="first")
+    first_row = {tuple(r): n for r, n in zip(first.itertuples(index=False), frame.loc[first.index, ROW_NUMBER],
+                                              strict=True)}
+    for i in frame.index[repeats]:
+        frame.at[i, PARSE_ERROR] = f"exact duplicate of row {first_row[tuple(as_text.loc[i])]}"
+    return [f"{int(repeats.sum())} row(s) repeat an earlier row exactly; quarantined as duplicates"]
+
+
+def _flag_formulas(entity: reg.Entity, frame: pd.DataFrame) -> list[str]:
+    """Text a spreadsheet would execute is kept verbatim (it is what the platform holds, and
+    names join across tables) but flagged in the ledger, so whoever exports it to CSV/Excel
+    escapes it (docs/export_formats.md, "Bad input")."""
+    hits: list[str] = []
+    for col, typ in entity.columns.items():
+        if typ != "string" or col not in frame.columns:
+            continue
+        text = frame[col]
+        risky = text.str.match(FORMULA, na=False) & ~text.str.strip().str.match(NUMERIC, na=False)
+        hits += [f"row {n} {col}={v[:40]!r}" for n, v in zip(frame.loc[risky, ROW_NUMBER],
+                                                             text[risky], strict=True)]
+    if not hits:
+        return []
+    more = f" (+{len(hits) - 3} more)" if len(hits) > 3 else ""
+    return [f"spreadsheet formula text in {len(hits)} cell(s), kept verbatim, not defused: "
+            f"{'; '.join(hits[:3])}{more}"]
 
 
 def _fail(m: Manifest, exc: Exception, data: bytes | None, entity: reg.Entity | None,
@@ -209,8 +263,16 @@ def _read(f: ExportFile) -> bytes:
     p = f.open_path()
     if p.protocol in ("file", "local"):
         local = Path(p.path)
+        if any(ord(c) < 32 for c in f.name):  # the path layer drops them: it opens another file
+            raise StructuralError("file name contains control characters (a line break?); rename the file")
+        if has_unprintable_bytes(f.name) and not local.exists():
+            raise StructuralError("file name is not valid UTF-8 (bytes shown as \\xNN); "
+                                  "rename the file in UTF-8 to load it")
         if local.is_symlink():
             raise StructuralError("file is a symbolic link; refusing to follow it out of the landing zone")
+        landing = Path(root().path).resolve()
+        if not local.resolve().is_relative_to(landing):
+            raise StructuralError(f"file resolves outside the landing zone ({landing}); refusing it")
         if local.stat().st_size > MAX_FILE_BYTES:
             raise StructuralError(f"file is larger than {MAX_FILE_BYTES} bytes")
     try:
@@ -239,10 +301,20 @@ def _validate_chunk(chunk: list[_Parsed], out_dir: Path) -> list[Manifest]:
 
     results = out_dir / f"{chunk[0].manifest.load_id}.ge.json"
     results.write_text(json.dumps(outcome.results, default=str))
+    out: list[Manifest] = []
     for i, p in enumerate(chunk):
         rows = batch[batch[FILE] == i]
         reasons = {ix: outcome.row_reasons[ix] for ix in rows.index if ix in outcome.row_reasons}
-        _write_file_outputs(p, rows, reasons, out_dir)
+        try:
+            _write_file_outputs(p, rows, reasons, out_dir)
+        except Exception as exc:  # noqa: BLE001 - one odd file must not fail its whole channel
+            _fail(p.manifest, exc, _read(p.file), entity, out_dir)
+            out.append(p.manifest)
+            continue
+        if p.manifest.rows_bad and not p.manifest.rows_good:
+            _reject_all_rows(p, reasons, out_dir)
+            out.append(p.manifest)
+            continue
         p.manifest.ge_results = str(results)
         p.manifest.validation_summary = {
             "success": not reasons, "rows_checked": len(rows), "rows_failed": len(reasons),
@@ -251,7 +323,22 @@ def _validate_chunk(chunk: list[_Parsed], out_dir: Path) -> list[Manifest]:
         }
         p.manifest.finished_at = _now()
         p.manifest.write(out_dir)
-    return [p.manifest for p in chunk]
+        out.append(p.manifest)
+    return out
+
+
+def _reject_all_rows(p: _Parsed, reasons: dict[int, list[str]], out_dir: Path) -> None:
+    """No row of the file passed: quarantine it whole. As a row-level result it would count as
+    a re-delivery and replace the good load of the same date with nothing."""
+    counts = _count(reasons)
+    top = "; ".join(f"{k} ×{v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:4])
+    first = min(reasons)  # batch index: file order
+    p.manifest.validation_summary = {"success": False, "rows_failed": p.manifest.rows_bad,
+                                     "failed_expectations": counts}
+    p.manifest.good_parquet = p.manifest.bad_parquet = None
+    _fail(p.manifest, StructuralError(
+        f"every row failed validation ({p.manifest.rows_bad} row(s)): {top}; "
+        f"first: {reasons[first][0]}"), _read(p.file), p.entity, out_dir)
 
 
 def _count(reasons: dict[int, list[str]]) -> dict[str, int]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -44,6 +45,11 @@ PY_TYPES = {
     "local_timestamp": ["datetime"],
     "bool": ["bool"],
 }
+# No single export row spends a billion (in any account currency we ingest): a value above
+# this is a unit slip (micros read as units) or a corrupted cell, and must not reach the marts.
+MONEY_CEILING = 1_000_000_000
+TYPE_NAMES = {"int": "an integer", "decimal": "a decimal number", "date": "a date",
+              "timestamp": "a timestamp", "local_timestamp": "a timestamp", "bool": "true/false"}
 log = logging.getLogger(__name__)
 # GE logs every decorator it registers at INFO; keep task logs readable.
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -71,6 +77,9 @@ def suite_dict(entity: Entity) -> dict[str, Any]:
              for c, t in entity.columns.items() if t == "json"]
     exps += [E.ExpectColumnValuesToNotBeNull(column=c) for c in entity.required]
     exps += [E.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in entity.non_negative]
+    exps += [E.ExpectColumnValuesToBeBetween(column=c, max_value=MONEY_CEILING,
+                                             meta={"why": "implausibly large amount"})
+             for c in entity.non_negative if entity.columns[c] == "decimal"]
     if entity.currency:
         # The exact ISO 4217 list as one regex alternation: GE re-serialises an expectation's
         # kwargs many times per run, and a 165-item value_set cost ~0.3 s per file.
@@ -202,6 +211,56 @@ def _run(entity: Entity, frame: pd.DataFrame, types: frozenset[str] | None,
                           result_format={"result_format": "COMPLETE"})
 
 
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*,\d+$|^[+-]?\d+,\d{1,2}$")
+_NUMBER = re.compile(r"^[+-]?[\d.,]+(e[+-]?\d+)?$", re.IGNORECASE)
+
+
+def plain_reason(cfg: Any, value: Any) -> str:
+    """What is wrong with a value, in words a person fixing the export understands (the
+    expectation itself follows in brackets in the row reason). Must not contain ' got '."""
+    kw, kind = cfg.kwargs, cfg.type
+    col = kw.get("column")
+    if kind == "expect_column_values_to_be_null" and col == PARSE_ERROR:
+        text = str(value)
+        if "JSON" in text:
+            return "invalid JSON line"
+        if "duplicate" in text:
+            return "exact duplicate of an earlier row"
+        if "cells but the header has" in text:
+            return "row has more or fewer cells than the header"
+        return "row could not be read"
+    if kind == "expect_column_values_to_be_in_type_list":
+        typ = next((t for t, names in PY_TYPES.items() if names == list(kw["type_list"])), "")
+        if isinstance(value, str) and typ in ("decimal", "int") and _DECIMAL_COMMA.match(value.strip()):
+            return f"{col} uses a decimal comma"
+        if isinstance(value, str) and typ in ("decimal", "int") and _NUMBER.match(value.strip()):
+            return f"{col} is out of range for the warehouse"
+        return f"{col} is not {TYPE_NAMES.get(typ, 'of its type')}"
+    if kind == "expect_column_values_to_be_json_parseable":
+        return f"{col} is not valid JSON"
+    if kind == "expect_column_values_to_not_be_null":
+        return f"required {col} is empty"
+    if kind == "expect_column_values_to_be_between":
+        if kw.get("max_value") is not None and kw.get("min_value") is None:
+            return f"{col} is implausibly large (above {int(kw['max_value']):,})"
+        return f"{col} is negative" if kw.get("min_value") == 0 else f"{col} is out of range"
+    if kind == "expect_column_values_to_match_regex":
+        return f"{col} is not an ISO 4217 currency code"
+    if kind == "expect_column_values_to_be_in_set":
+        return f"{col} is not an accepted value"
+    if kind == "expect_compound_columns_to_be_unique":
+        keys = [c for c in kw["column_list"] if c != FILE]
+        return f"duplicate key ({', '.join(keys)}) within the file"
+    if kind == "expect_column_pair_values_a_to_be_greater_than_b":
+        a, b = kw["column_A"], kw["column_B"]
+        if b == WINDOW_START:
+            return f"{a} is before the file's partition window"
+        if a == WINDOW_END:
+            return f"{b} is after the file's partition window (future date?)"
+        return f"{b} is greater than {a}"
+    return kind.removeprefix("expect_").replace("_", " ")
+
+
 def _collect(out: Outcome, res: Any, counts: dict[str, int], name: str) -> bool:
     """Row reasons from one validation; False when an expectation could not even run."""
     for x in res.results:
@@ -219,7 +278,8 @@ def _collect(out: Outcome, res: Any, counts: dict[str, int], name: str) -> bool:
         desc = _describe(x)
         counts[desc] = counts.get(desc, 0) + len(idx)
         for i, v in zip(idx, vals, strict=False):
-            out.row_reasons.setdefault(int(i), []).append(f"{desc} got {v!r}")
+            plain = plain_reason(x.expectation_config, v)
+            out.row_reasons.setdefault(int(i), []).append(f"{plain} got {v!r} [{desc}]")
     return True
 
 

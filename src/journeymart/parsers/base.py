@@ -59,9 +59,13 @@ class Parsed:
 
 def decompress(data: bytes, name: str) -> bytes:
     if name.endswith(".gz") or data[:2] == b"\x1f\x8b":
+        if not data:
+            raise StructuralError("file has no data rows: it is empty (0 bytes)")
         try:
             return gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
+        except EOFError as exc:
+            raise StructuralError(f"corrupt gzip: the file is truncated ({exc})") from exc
+        except (OSError, zlib.error) as exc:
             raise StructuralError(f"corrupt gzip: {exc}") from exc
     return data
 
@@ -70,21 +74,26 @@ def decode(data: bytes) -> str:
     """UTF-8 (BOM tolerated) only: exports that arrive in another encoding are refused with a
     clear reason rather than guessed, because a wrong guess corrupts names silently."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise StructuralError("file is UTF-16 encoded; expected UTF-8")
+        raise StructuralError("wrong encoding: file is UTF-16 (byte-order mark); expected UTF-8")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise StructuralError(
-            f"file is not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
-            "re-export as UTF-8"
+            f"wrong encoding: file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}; Latin-1 or Windows-1252?); re-export as UTF-8"
         ) from exc
     if "\x00" in text:
-        raise StructuralError("file contains NUL bytes (binary or UTF-16 data)")
+        raise StructuralError("wrong encoding: file contains NUL bytes "
+                              "(UTF-16 without a byte-order mark, or binary data); expected UTF-8")
     return text
 
 
 def read_text(data: bytes, name: str) -> str:
-    return decode(decompress(data, name))
+    text = decode(decompress(data, name))
+    if not text.strip():
+        raise StructuralError("file has no data rows: it is empty (0 bytes)" if not data
+                              else "file has no data rows: it is blank")
+    return text
 
 
 # ---------------------------------------------------------------------------------------
@@ -119,6 +128,38 @@ def csv_rows(text: str, *, header_startswith: str | None = None) -> tuple[list[s
     return header, rows(), skipped
 
 
+_OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def wrong_delimiter(line: str) -> str | None:
+    """The delimiter a header line is split by when it is not a comma (None if it is)."""
+    if "," in line:
+        return None
+    counts = {d: line.count(d) for d in _OTHER_DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else None
+
+
+def delimiter_error(line: str) -> StructuralError | None:
+    d = wrong_delimiter(line)
+    if d is None:
+        return None
+    return StructuralError(f"wrong delimiter: the header is separated by {_OTHER_DELIMITERS[d]}s "
+                           f"({d!r}), expected commas")
+
+
+def truncation(text: str) -> str | None:
+    """Why the text looks cut off (None if it does not): it ends inside a quoted field, or its
+    last line has no line ending (the caller checks that line is also incomplete)."""
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            return "it ends inside a quoted field (an unterminated quote)"
+    return None
+
+
 def require_columns(present: Iterable[str], needed: Iterable[str], what: str = "header") -> None:
     missing = [c for c in needed if c not in set(present)]
     if missing:
@@ -142,25 +183,31 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and v.strip() in NULLS)
 
 
+# raw.* holds DECIMAL(18,6) and BIGINT: a value beyond them must fail its row's type check,
+# not crash the Parquet/DuckDB write of the whole batch.
+DECIMAL_LIMIT = Decimal(10) ** 12
+INT64 = range(-(2**63), 2**63)
+
+
 def to_decimal(v: Any) -> Decimal | str | None:
     if _blank(v):
         return None
     if isinstance(v, bool):
         return str(v)
     if isinstance(v, int):
-        return Decimal(v)
-    if isinstance(v, float):
-        return Decimal(repr(v))  # JSON numbers: keep the printed digits, not binary noise
-    s = str(v).strip()
-    try:
-        d = Decimal(s)
-    except InvalidOperation:
-        return str(v)
-    return d if d.is_finite() else str(v)
+        d = Decimal(v)
+    elif isinstance(v, float):
+        d = Decimal(repr(v))  # JSON numbers: keep the printed digits, not binary noise
+    else:
+        try:
+            d = Decimal(str(v).strip())
+        except InvalidOperation:
+            return str(v)
+    return d if d.is_finite() and abs(d) < DECIMAL_LIMIT else str(v)
 
 
 def micros_to_decimal(v: Any) -> Decimal | str | None:
-    i = to_int(v)
+    i = to_int(ungroup(v))  # grouped like its sibling cost_micros column ("744,889")
     return Decimal(i).scaleb(-6) if isinstance(i, int) else i
 
 
@@ -173,15 +220,20 @@ def to_int(v: Any) -> int | str | None:
     if isinstance(v, bool):
         return str(v)
     if isinstance(v, int):
-        return v
-    if isinstance(v, float):
-        return int(v) if v.is_integer() else repr(v)
-    s = str(v).strip()
-    if _INT.match(s):
-        return int(s)
-    if re.match(r"^[+-]?\d+\.0+$", s):  # "12.0" from spreadsheets
-        return int(s.split(".")[0])
-    return str(v)
+        i = v
+    elif isinstance(v, float):
+        if not v.is_integer():
+            return repr(v)
+        i = int(v)
+    else:
+        s = str(v).strip()
+        if _INT.match(s):
+            i = int(s)
+        elif re.match(r"^[+-]?\d+\.0+$", s):  # "12.0" from spreadsheets
+            i = int(s.split(".")[0])
+        else:
+            return str(v)
+    return i if i in INT64 else str(v)
 
 
 def to_str(v: Any) -> str | None:
@@ -367,7 +419,7 @@ def cast_row(entity: Entity, values: dict[str, Any], *, tz: str,
 def finish(entity: Entity, records: list[dict[str, Any]], rows_in: int,
            notes: Iterable[str] = ()) -> Parsed:
     if rows_in == 0:
-        raise StructuralError("file has no data rows")
+        raise StructuralError("file has no data rows (header only)")
     return Parsed(build_frame(entity, records), rows_in, tuple(notes))
 
 
@@ -418,17 +470,28 @@ def read_csv(data: bytes, name: str, *, header_startswith: str | None = None) ->
     """Decode, find the header (after title rows when `header_startswith` is given), read the
     data rows and drop a trailing totals footer (first cell starting with "Total")."""
     text = read_text(data, name)
-    if not text.strip():
-        raise StructuralError("file has no data rows (the file is empty)")
     try:
         header, rows, skipped = csv_rows(text, header_startswith=header_startswith)
         body = list(rows)
     except StructuralError as exc:
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        lines = [ln for ln in text.splitlines() if header_startswith and ln.startswith(header_startswith)]
+        wrong = delimiter_error(lines[0] if lines else first)
+        if wrong:
+            raise wrong from exc
         if header_startswith:
             raise StructuralError(f"no header row (a line starting with {header_startswith!r})") from exc
         raise
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise StructuralError(
+                f"a single field is longer than {csv.field_size_limit()} characters (one giant "
+                "line: lost line breaks or an unterminated quote?)") from exc
         raise StructuralError(f"file is not valid CSV: {exc}") from exc
+    if len(header) == 1:
+        wrong = delimiter_error(text.splitlines()[skipped] if skipped else header[0])
+        if wrong:
+            raise wrong
     notes: list[str] = []
     if skipped:
         notes.append(f"skipped {skipped} title row(s) before the header")
@@ -439,6 +502,13 @@ def read_csv(data: bytes, name: str, *, header_startswith: str | None = None) ->
     if footer:
         notes.append(f"skipped {footer} totals footer row(s)")
     table = CsvTable(header, body, notes)
+    cut = truncation(text)
+    if cut is None and body and not text.endswith(("\n", "\r")):
+        last = body[-1][0]
+        if last in table.ragged and table.ragged[last] < len(table.header):
+            cut = f"its last line (row {last}) has {table.ragged[last]} of {len(table.header)} cells and no line ending"
+    if cut:
+        raise StructuralError(f"file is truncated: {cut}")
     if table.ragged:
         notes.append(f"{len(table.ragged)} row(s) have a cell count different from the header "
                      f"(first: row {min(table.ragged)}); their cells are kept uncast so the type "
@@ -471,12 +541,17 @@ def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tu
     needed = [native for native, ts in targets.items()
               if any(t in entity.required or t in pii_required for t in ts)]
     missing = [native for native in needed if not table.has(native)]
+    known = {norm_header(native) for native in targets}
+    unknown = [h for h, n in zip(table.header, table.names, strict=True) if n not in known]
     if missing:
-        raise StructuralError(f"missing required columns in header: {', '.join(missing)}")
+        hint = f" (unexpected column(s) {', '.join(map(repr, unknown))}: renamed?)" if unknown else ""
+        raise StructuralError(f"missing required columns in header: {', '.join(missing)}{hint}")
     notes = list(table.notes)
     absent = [native for native in targets if not table.has(native)]
     if absent:
         notes.append(f"columns absent, loaded as NULL: {', '.join(absent)}")
+    if unknown:
+        notes.append(f"extra columns not in the export spec, ignored: {', '.join(unknown)}")
     records = []
     for n, row in table.dicts():
         values = {t: table.value(row, native)
@@ -532,6 +607,9 @@ def read_ndjson(data: bytes, name: str) -> tuple[list[NdjsonLine], list[str]]:
         lines.append(NdjsonLine(i, obj if err is None else None, raw, err))
     if not lines:
         raise StructuralError("file has no data rows")
+    if lines[-1].error and not text.endswith("\n"):
+        raise StructuralError(f"file is truncated: its last line ({lines[-1].line}) is incomplete "
+                              f"JSON with no line ending ({lines[-1].error})")
     bad = [ln for ln in lines if ln.error]
     if len(bad) == len(lines):
         raise StructuralError(f"no line is a valid JSON object; line {bad[0].line}: {bad[0].error}")
