@@ -28,5 +28,19 @@ test: setup
 lint: setup
 	$(BIN)/ruff check src dags tests bench
 
+# journeymart vs DuckDB's readers, pandas and dlt (BENCHMARKS.md). Installs the bench extra
+# (dlt, duckdb-engine); a later `make setup` removes it again. Size: BENCH_ARGS, e.g.
+# BENCH_ARGS="--days 30 --customers 5000"; results in $(BENCH_OUT)/results.{md,json}.
+BENCH_OUT ?= $(JOURNEYMART_HOME)/bench
+bench: setup
+	VIRTUAL_ENV=$(CURDIR)/.venv .venv/bin/uv sync --frozen --active --extra bench
+	$(BIN)/python -m bench.run --out $(BENCH_OUT) $(BENCH_ARGS)
+
+# Airflow UI on localhost with the project's DAGs (standalone: SQLite metadata under
+# $JOURNEYMART_HOME/airflow). Port: JOURNEYMART_AIRFLOW_PORT (8080). Ctrl-C stops it.
+airflow: setup
+	$(BIN)/journeymart bootstrap
+	$(BIN)/python -m journeymart.airflow_env standalone
+
 clean:
 	rm -rf $(VENV) .journeymart

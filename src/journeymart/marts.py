@@ -150,6 +150,26 @@ def mart_suite_dicts() -> dict[str, dict[str, Any]]:
             share("spend_share"), share("engagement_share"),
             E.ExpectColumnValuesToBeBetween(column="misallocation_index", min_value=-1, max_value=1),
             E.ExpectCompoundColumnsToBeUnique(column_list=["budget_month", "channel_id", "stage"]),
+            share("attributed_revenue_share"), share("recommended_share"),
+            E.ExpectColumnValuesToBeBetween(column="recommended_spend_usd", min_value=0),
+            E.ExpectColumnValuesToBeInSet(column="recommendation_basis",
+                                          value_set=["follows_customers", "held_unobservable", "not_budgeted"]),
+        ],
+        "mart_attribution": [
+            not_empty(),
+            E.ExpectColumnValuesToNotBeNull(column="conversion_id"),
+            E.ExpectCompoundColumnsToBeUnique(column_list=["conversion_id", "channel_id"]),
+            *[share(f"credit_{m}") for m in ("first_touch", "last_touch", "linear", "position_based",
+                                             "time_decay", "markov")],
+            E.ExpectColumnValuesToBeInSet(column="conversion_type",
+                                          value_set=["first_purchase", "repeat_purchase"]),
+        ],
+        "mart_budget_pacing": [
+            not_empty(),
+            E.ExpectCompoundColumnsToBeUnique(column_list=["channel_id", "budget_month"]),
+            E.ExpectColumnValuesToBeBetween(column="actual_usd", min_value=0),
+            E.ExpectColumnValuesToBeInSet(column="pacing_status", value_set=[
+                "over_pace", "under_pace", "on_pace", "unplanned", "no_spend_yet"]),
         ],
     }
     out = {}
