@@ -41,8 +41,8 @@ def one_airflow_run_per_home() -> Iterator[None]:
     """Embedded Airflow (dag.test) runs one at a time per JOURNEYMART_HOME; a second trigger
     waits, then runs (finding every file in the ledger, it loads nothing). Side by side they
     race on creating the SQLite metadata DB and dbt's manifest, and dag.test replaces any run
-    of the same DAG and logical date: the second would delete the first one's dag run and,
-    with the same run id, its staging folder. A SIGKILLed holder releases the lock."""
+    of the same DAG and logical date: the second would delete the first one's dag run under
+    it. A SIGKILLed holder releases the lock (flock), so a crash never blocks the rerun."""
     with open(paths().ensure().locks / "airflow.lock", "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

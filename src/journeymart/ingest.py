@@ -24,6 +24,10 @@ from journeymart.stage import Manifest, stage_files
 from journeymart.warehouse import connect, target
 
 LATE_LOOKBACK_DAYS = int(os.environ.get("JOURNEYMART_LATE_LOOKBACK_DAYS", "2"))
+# A run killed before its publish step (SIGKILL, lost worker) leaves its staging folder, and
+# every run has its own run id, so no later run reuses it. Far longer than a run may last
+# (execution_timeout 2 h), so a live run's folder is never taken.
+STAGING_MAX_AGE_HOURS = float(os.environ.get("JOURNEYMART_STAGING_MAX_AGE_HOURS", "24"))
 
 
 def window(logical: date, start: date | None = None, end: date | None = None) -> tuple[date, date]:
@@ -129,7 +133,24 @@ def publish_run(manifest_paths: list[str], missing: list[dict[str, str]], run_id
     summary = publish([Path(p) for p in manifest_paths], [_missing_from(d) for d in missing], run_id)
     store_validation_results([Path(p) for p in manifest_paths], run_id)
     shutil.rmtree(staging_dir(run_id), ignore_errors=True)
+    remove_abandoned_staging()
     return summary
+
+
+def remove_abandoned_staging(max_age: timedelta | None = None) -> list[Path]:
+    """Delete staging folders nothing has written to for `max_age`: left by dead runs."""
+    max_age = timedelta(hours=STAGING_MAX_AGE_HOURS) if max_age is None else max_age
+    cutoff = datetime.now(UTC).timestamp() - max_age.total_seconds()
+    removed = []
+    for folder in paths().staging.glob("*/"):
+        try:
+            newest = max([folder.stat().st_mtime, *(f.stat().st_mtime for f in folder.rglob("*"))])
+        except OSError:  # its run is deleting it right now
+            continue
+        if newest <= cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def store_validation_results(manifest_paths: list[Path], run_id: str) -> None:
