@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -53,3 +53,20 @@ def env_for(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "JOURNEYMART_"))}
     env["JOURNEYMART_HOME"] = str(home)
     return env
+
+
+def load_landing(home: Path, start: date, days: int, run_id: str, landing: Path | None = None) -> None:
+    """Load `days` days of `home`/landing (a copy of `landing` when given) into `home`'s
+    warehouse with the real loader (stage + GE + publish, no Airflow), as of `start`."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JOURNEYMART_HOME", str(home))
+        mp.delenv("JOURNEYMART_LANDING_URL", raising=False)
+        mp.delenv("JOURNEYMART_WAREHOUSE", raising=False)
+        from journeymart.config import paths
+        from journeymart.ingest import run_window
+
+        paths().ensure()
+        if landing is not None:
+            shutil.copytree(landing, home / "landing", dirs_exist_ok=True)
+        run_window(start, start + timedelta(days=days - 1), run_id,
+                   now=datetime.combine(start, datetime.min.time(), UTC))

@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from conftest import DEMO
+from conftest import DEMO, load_landing
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dbt")]
 
@@ -75,18 +75,7 @@ def query(db: Path, sql: str) -> list[tuple]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> tuple[Path, Any]:
     home = tmp_path_factory.mktemp("attribution") / "jm"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("JOURNEYMART_HOME", str(home))
-        mp.delenv("JOURNEYMART_LANDING_URL", raising=False)
-        mp.delenv("JOURNEYMART_WAREHOUSE", raising=False)
-        from journeymart.config import paths
-        from journeymart.ingest import run_window
-
-        paths().ensure()
-        shutil.copytree(demo_landing, home / "landing", dirs_exist_ok=True)
-        start = DEMO["start"]
-        run_window(start, start + timedelta(days=DEMO["days"] - 1), "attribution-test",
-                   now=datetime.combine(start, datetime.min.time(), UTC))
+    load_landing(home, DEMO["start"], DEMO["days"], "attribution-test", landing=demo_landing)
     build = dbt(home, "build", "--select", *SELECTION, "--resource-type", "model", "--resource-type", "seed")
     assert build.success, summary(build)
     return home, dbt(home, "test", "--select", *ATTRIBUTION_MODELS)

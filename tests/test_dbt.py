@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from conftest import DEMO
+from conftest import DEMO, load_landing
 from journeymart import registry
 from journeymart.warehouse import LINEAGE_COLUMNS
 
@@ -79,18 +79,7 @@ def copy_warehouse(home: Path, name: str) -> Path:
 def built(tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> tuple[Path, Any]:
     """A loaded demo warehouse and the result of `dbt build` on it."""
     home = tmp_path_factory.mktemp("dbt") / "jm"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("JOURNEYMART_HOME", str(home))
-        mp.delenv("JOURNEYMART_LANDING_URL", raising=False)
-        mp.delenv("JOURNEYMART_WAREHOUSE", raising=False)
-        from journeymart.config import paths
-        from journeymart.ingest import run_window
-
-        paths().ensure()
-        shutil.copytree(demo_landing, home / "landing", dirs_exist_ok=True)
-        start = DEMO["start"]
-        run_window(start, start + timedelta(days=DEMO["days"] - 1), "dbt-test",
-                   now=datetime.combine(start, datetime.min.time(), UTC))
+    load_landing(home, DEMO["start"], DEMO["days"], "dbt-test", landing=demo_landing)
     return home, dbt(home, "build")
 
 

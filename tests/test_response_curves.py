@@ -11,7 +11,7 @@ and the warehouse's measured new people, flags and budget split checked against 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pytest
 
+from conftest import load_landing
 from journeymart import mmm
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dbt")]
@@ -144,17 +145,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     from test_dbt import dbt
 
     home = tmp_path_factory.mktemp("curves_e2e") / "jm"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("JOURNEYMART_HOME", str(home))
-        mp.delenv("JOURNEYMART_LANDING_URL", raising=False)
-        mp.delenv("JOURNEYMART_WAREHOUSE", raising=False)
-        from journeymart.config import paths
-        from journeymart.ingest import run_window
-
-        paths().ensure()
-        generate_landing(home / "landing", E2E["start"], E2E["days"], E2E["customers"], E2E["seed"], progress=False)
-        run_window(E2E["start"], E2E["start"] + timedelta(days=E2E["days"] - 1), "curves-test",
-                   now=datetime.combine(E2E["start"], datetime.min.time(), UTC))
+    generate_landing(home / "landing", E2E["start"], E2E["days"], E2E["customers"], E2E["seed"], progress=False)
+    load_landing(home, E2E["start"], E2E["days"], "curves-test")
     # cautious: tests whose other parents (seeds, sibling marts) are not in the selection stay out
     run = dbt(home, "build", "--select", "+mart_budget_recommendation", "--indirect-selection", "cautious")
     truth = json.loads((home / "landing" / "_truth.json").read_text())
