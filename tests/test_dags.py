@@ -74,24 +74,38 @@ def test_publish_runs_in_the_single_writer_pool(dagbag) -> None:
 
 
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.name)
-def test_each_dag_file_parses_in_under_two_seconds(dag_file: Path, airflow_home: Path) -> None:
-    """The DAG file's own parse work, libraries warmed first. Airflow's DAG processor
-    pre-imports airflow modules itself ([dag_processor] parsing_pre_import_modules); cosmos'
-    own import (~1.2 s here, once per parsing process) is library cost and is warmed too."""
+def test_each_dag_file_parses_without_heavy_top_level_work(dag_file: Path, airflow_home: Path) -> None:
+    """Parsing a DAG file starts no process (no `dbt ls`: cosmos renders from the manifest
+    `bootstrap` wrote), opens no warehouse and lists no landing zone. How long a parse takes
+    is measured by `make bench` (BENCHMARKS.md), not asserted here."""
     code = (
-        "import sys, time, importlib.util\n"
+        "import subprocess, duckdb, importlib.util\n"
         "from journeymart.airflow_env import configure; configure()\n"
-        "import airflow.sdk, journeymart.registry\n"
+        # libraries are imported (and their lazy names resolved) before the guard: their import
+        # cost is theirs; what the DAG file itself does at top level is the question
+        "import airflow.sdk, journeymart.registry, journeymart.config\n"
+        "from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task\n"
         "from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig\n"
-        "t = time.perf_counter()\n"
+        "from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior\n"
+        "def refuse(what):\n"
+        "    def f(*a, **k): raise AssertionError(f'top-level {what} while parsing: {a[:1]}')\n"
+        "    return f\n"
+        "subprocess.Popen.__init__ = refuse('process')\n"
+        "duckdb.connect = refuse('warehouse connection')\n"
+        "import dbt.cli.main; dbt.cli.main.dbtRunner.invoke = refuse('dbt invocation (dbt ls)')\n"
+        "import journeymart.landing as landing; landing.list_exports = refuse('landing listing')\n"
+        "import sys\n"
+        "from airflow.sdk.definitions._internal.contextmanager import DagContext\n"
         f"spec = importlib.util.spec_from_file_location('d', {str(dag_file)!r})\n"
-        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
-        "print(time.perf_counter() - t)\n"
+        "m = importlib.util.module_from_spec(spec); sys.modules['d'] = m\n"
+        "DagContext.current_autoregister_module_name = 'd'  # as the DAG processor does\n"
+        "spec.loader.exec_module(m)\n"
+        "print(sorted(d.dag_id for d, _ in DagContext.autoregistered_dags))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env_for(airflow_home), capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert float(out.stdout.strip().splitlines()[-1]) < 2.0
+    assert out.stdout.strip().splitlines()[-1] in ("['ingest__exports']", "['transform__marts']")
 
 
 @pytest.mark.slow

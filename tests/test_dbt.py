@@ -234,7 +234,9 @@ def test_unit_tests_pass(built) -> None:
     home, _ = built
     run = dbt(home, "test", "--select", "test_type:unit")
     assert run.success, summary(run)
-    assert len(statuses(run)) == 3 and set(statuses(run).values()) == {"pass"}, summary(run)
+    done = statuses(run)
+    assert len(done) >= 8 and set(done.values()) == {"pass"}, summary(run)
+    assert {"markov_removal_effects_by_hand", "attribution_paths_within_the_lookback"} <= set(done)
 
 
 def test_parse_accepts_the_semantic_layer(built) -> None:
