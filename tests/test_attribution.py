@@ -14,7 +14,6 @@ conversions cannot reach the attribution sums.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -27,6 +26,7 @@ import numpy as np
 import pytest
 
 from conftest import DEMO, load_landing
+from test_dbt import dbt  # the one in-process dbt runner of the test suite
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dbt")]
 
@@ -38,21 +38,6 @@ ATTRIBUTION_MODELS = ("int_attribution__conversions", "int_attribution__touch_pa
                       "mart_attribution", "mart_platform_reported_conversions")
 LOOKBACK = timedelta(days=30)  # var('attribution_lookback_days') default
 AD_PLATFORMS = {"google_ads", "meta_ads", "linkedin_ads", "tiktok_ads"}
-
-
-def dbt(home: Path, *args: str, warehouse: Path | None = None, target: str = "target") -> Any:
-    """`dbt <args>` in-process on `home`'s warehouse (or `warehouse`)."""
-    from dbt.cli.main import dbtRunner
-
-    with pytest.MonkeyPatch.context() as mp:
-        for name in [k for k in os.environ if k.startswith(("DBT_", "JOURNEYMART_"))]:
-            mp.delenv(name)
-        mp.setenv("JOURNEYMART_HOME", str(home))
-        mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        if warehouse:
-            mp.setenv("JOURNEYMART_WAREHOUSE", str(warehouse))
-        return dbtRunner().invoke([*args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
-                                   "--target-path", str(home / target), "--log-path", str(home / "dbt-logs")])
 
 
 def results(run: Any) -> dict[str, str]:
