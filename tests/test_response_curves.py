@@ -28,9 +28,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dbt")]
 TOLERANCE = 0.25
 THETA_ABS_TOLERANCE = 0.05  # a planted theta of 0 has no ±25% band: allow 0.05 absolute there
 TARGET_PER_DAY = 300.0  # expected outcomes per day at reference spend in the fitter-level test
-# At that scale these are pinned down by a year of the plan's spend (measured: Google's nearly
-# linear curve and e-mail may or may not pass, events spend only on a handful of days).
-EXPECTED_IDENTIFIABLE = {"meta_ads", "tiktok_ads", "offline", "content"}
+# At that scale a year of the plan's spend pins these parameters down one by one (measured:
+# e-mail and linkedin also pass; Google's nearly linear curve shows beta / K but not K alone).
+EXPECTED_PARAMETERS = {"meta_ads", "tiktok_ads", "offline", "content"}
+# ... and these curves over the decision range (events spend on too few days to fit anything).
+EXPECTED_CURVES = EXPECTED_PARAMETERS | {"google_ads", "linkedin_ads"}
 
 
 def usd_daily(truth: dict[str, Any], channel: str) -> np.ndarray:
@@ -73,9 +75,9 @@ def fitted(year_truth: dict[str, Any]) -> dict[str, tuple[mmm.CurveFit, dict[str
 
 
 def test_fitted_parameters_recover_the_planted_curves(fitted) -> None:
-    identifiable = {ch for ch, (fit, _, _) in fitted.items() if fit.identifiable}
-    assert identifiable >= EXPECTED_IDENTIFIABLE, {ch: f.reason for ch, (f, _, _) in fitted.items()}
-    for ch in identifiable:
+    pinned = {ch for ch, (fit, _, _) in fitted.items() if fit.parameters_identifiable}
+    assert pinned >= EXPECTED_PARAMETERS, {ch: f.reason or f.parameters_reason for ch, (f, _, _) in fitted.items()}
+    for ch in pinned:
         fit, planted, scale = fitted[ch]
         got = {"theta": fit.theta, "K": fit.K, "s": fit.s, "beta": fit.beta / scale}
         bad = {k: (round(v, 4), planted[k]) for k, v in got.items() if not within(v, planted[k], k)}
@@ -83,14 +85,43 @@ def test_fitted_parameters_recover_the_planted_curves(fitted) -> None:
         assert fit.deviance_explained is not None and 0 < fit.deviance_explained <= 1
 
 
-def test_marginal_returns_follow_the_planted_ranking(fitted) -> None:
+def test_trusted_curves_say_which_parameter_is_loose(fitted) -> None:
+    curves = {ch for ch, (fit, _, _) in fitted.items() if fit.identifiable}
+    assert curves >= EXPECTED_CURVES, {ch: f.reason for ch, (f, _, _) in fitted.items()}
+    for ch in curves:
+        fit = fitted[ch][0]
+        assert None not in (fit.theta, fit.K, fit.s, fit.beta), ch
+        assert fit.parameters_identifiable == (fit.parameters_reason is None), ch
+        if not fit.parameters_identifiable:
+            assert "not pinned down" in (fit.parameters_reason or ""), ch
+        lo, hi = fit.marginal_ci["current"]
+        assert lo <= fit.marginal(fit.current_daily_spend) <= hi, ch
+    for ch, (fit, _, _) in fitted.items():
+        if not fit.identifiable:
+            assert fit.reason and (fit.theta, fit.K, fit.s, fit.beta) == (None, None, None, None), ch
+
+
+def test_planted_curves_over_the_decision_range(fitted) -> None:
+    """What the split relies on: the fitted marginal return across 0.5..1.5 x reference spend
+    is within ±25% of the planted one, for every trusted new-people curve (Google included)."""
+    for ch, (fit, planted, scale) in fitted.items():
+        if not fit.identifiable or planted["unit"] != "new_people":
+            continue
+        truth = [planted[k] for k in ("theta", "K", "s", "beta")]
+        for factor in (0.5, 1.0, 1.5):
+            x = planted["reference_daily_spend_usd"] * factor
+            want = float(mmm.steady_marginal(x, *(np.asarray(v) for v in truth)))
+            got = fit.marginal(x) / scale
+            assert abs(got - want) <= TOLERANCE * want, (ch, factor, got, want)
+
+
+def test_marginal_returns_follow_the_planted_ranking(fitted, year_truth) -> None:
     fits = {ch: f for ch, (f, p, _) in fitted.items() if f.identifiable and p["unit"] == "new_people"}
     ref = {ch: fitted[ch][1]["reference_daily_spend_usd"] for ch in fits}
     # per planted person: the test scaled each channel's ceiling, so compare in planted units
     fitted_marginal = {ch: fits[ch].marginal(ref[ch]) / fitted[ch][2] for ch in fits}
-    for ch, m in fitted_marginal.items():
-        planted = fitted[ch][1]["marginal_response_per_1000_usd"] / 1000
-        assert abs(m - planted) <= TOLERANCE * planted, (ch, m, planted)
+    planted_rank = [ch for ch in year_truth["response_curves"]["marginal_rank_new_people"] if ch in fits]
+    assert sorted(fits, key=lambda ch: -fitted_marginal[ch]) == planted_rank, fitted_marginal
 
 
 def test_optimiser_moves_budget_toward_the_best_marginal_return(fitted, year_truth) -> None:
@@ -101,9 +132,9 @@ def test_optimiser_moves_budget_toward_the_best_marginal_return(fitted, year_tru
         if f.identifiable and p["unit"] == "new_people":
             fits[ch] = mmm.CurveFit(True, None, f.n_days, f.active_days, f.spend_cv, f.total_outcome,
                                     theta=f.theta, K=f.K, s=f.s, beta=f.beta / scale)
-    ranked = [ch for ch in rank if ch in fits]
-    assert len(ranked) >= 3, ranked
-    best, worst = ranked[0], ranked[-1]
+    # the planted best and worst of all channels, not of whichever happen to be fitted
+    best, worst = rank[0], rank[-1]
+    assert {best, worst} <= set(fits), (best, worst, sorted(fits))
     current = {ch: fitted[ch][1]["reference_daily_spend_usd"] for ch in fits} | {"webinars": 100.0}
     alloc = mmm.optimise(fits, current, (0.5, 1.5))
     assert alloc.spend[best] > current[best] * 1.05, (best, alloc.spend)
@@ -122,6 +153,17 @@ def test_flat_spend_is_not_identifiable(fitted, year_truth) -> None:
     mu = mmm.hill(mmm.adstock(x, planted["theta"]), planted["K"], planted["s"], planted["beta"] * scale)
     fit = mmm.fit(x, np.random.default_rng(1).poisson(mu))
     assert not fit.identifiable and "spend variation" in (fit.reason or "")
+    assert (fit.theta, fit.K, fit.s, fit.beta) == (None, None, None, None)
+
+
+def test_too_little_signal_is_not_identifiable(year_truth) -> None:
+    """Google's planted curve at a few outcomes a day: enough to fit, too few to trust."""
+    planted = year_truth["response_curves"]["channels"]["google_ads"]
+    x = usd_daily(year_truth, "google_ads")
+    mu = mmm.hill(mmm.adstock(x, planted["theta"]), planted["K"], planted["s"], planted["beta"] * 40)
+    fit = mmm.fit(x, np.random.default_rng(3).poisson(mu))
+    assert fit.total_outcome >= 100, fit.total_outcome  # passes the cheap rules: the interval decides
+    assert not fit.identifiable and "marginal return not pinned down" in (fit.reason or ""), fit.reason
     assert (fit.theta, fit.K, fit.s, fit.beta) == (None, None, None, None)
 
 
@@ -192,10 +234,16 @@ def test_curves_are_fitted_or_flagged_never_invented(warehouse) -> None:
         params = (c["adstock_theta"], c["half_saturation_usd"], c["hill_shape"], c["max_response_per_day"])
         if not c["is_identifiable"]:
             assert c["not_identifiable_reason"] and params == (None, None, None, None), ch
+            assert c["are_parameters_identifiable"] is None, ch
             continue
-        got = dict(zip(("theta", "K", "s", "beta"), params, strict=True))
-        bad = {k: (v, planted[ch][k]) for k, v in got.items() if not within(v, planted[ch][k], k)}
-        assert not bad, f"{ch} identifiable but outside ±25% of the planted curve: {bad}"
+        truth_params = [planted[ch][k] for k in ("theta", "K", "s", "beta")]
+        daily = float(c["current_daily_spend_usd"])
+        want = float(mmm.steady_marginal(daily, *(np.asarray(v) for v in truth_params))) * 1000
+        assert abs(c["marginal_response_per_1000_usd"] - want) <= TOLERANCE * want, (ch, c, want)
+        if c["are_parameters_identifiable"]:
+            got = dict(zip(("theta", "K", "s", "beta"), params, strict=True))
+            bad = {k: (v, planted[ch][k]) for k, v in got.items() if not within(v, planted[ch][k], k)}
+            assert not bad, f"{ch} identifiable but outside ±25% of the planted curve: {bad}"
 
 
 def test_recommendation_keeps_the_total_and_follows_the_curves(warehouse) -> None:

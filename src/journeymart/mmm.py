@@ -10,8 +10,15 @@ is a Poisson maximum-likelihood fit: a grid over (theta, s) with K fitted on a b
 and beta in closed form (for fixed theta, s, K the Poisson MLE of beta is sum(y) / sum(h)), then
 a joint polish. Uncertainty is a seeded parametric bootstrap, so results are deterministic.
 
-A channel is "identifiable" only when its data can pin the curve down; otherwise it is flagged
-with a reason and gets no parameters (NULL in the marts), never invented numbers.
+Two levels of trust, because they answer different questions:
+- the *curve* is identifiable when its data pins down what the budget decision uses: the
+  marginal return (and so the response) across the range the split may move spend in
+  (default 0.5..1.5 x current). Only then does a channel get a curve and enter the optimiser;
+  otherwise it is flagged with a reason and gets no parameters (NULL in the marts).
+- the *parameters* are identifiable when each of theta, K, s and beta is pinned down on its
+  own. A nearly linear channel (spend far below its half-saturation point) has a sharp
+  marginal return but no sharp K (only beta / K is visible there): its curve is trusted within
+  the range, its parameters are published with their intervals and flagged as not pinned down.
 """
 
 from __future__ import annotations
@@ -37,6 +44,9 @@ class Rules:
     min_total_outcome: float = 100.0  # outcomes summed over the panel
     max_rel_ci: float = 0.25  # bootstrap 90% CI half-width / estimate, for K, s and beta
     max_theta_ci: float = 0.30  # bootstrap 90% CI width of theta (absolute: theta may be 0)
+    # the curve: 90% CI half-width / estimate of the marginal return at each decision point
+    max_marginal_rel_ci: float = 0.25
+    decision_range: tuple[float, float] = (0.5, 1.5)  # x current daily spend, as the optimiser's bounds
     bootstrap: int = 40
     seed: int = 20260101
 
@@ -56,6 +66,10 @@ class CurveFit:
     s: float | None = None
     beta: float | None = None
     ci: dict[str, tuple[float, float]] = field(default_factory=dict)
+    parameters_identifiable: bool = False
+    parameters_reason: str | None = None  # which parameter is not pinned down, when the curve is
+    current_daily_spend: float | None = None  # where the decision range is centred
+    marginal_ci: dict[str, tuple[float, float]] = field(default_factory=dict)  # lower/current/upper
     deviance_explained: float | None = None  # 1 - deviance / null deviance (Poisson)
     mape_weekly: float | None = None  # mean abs. % error of weekly sums, fitted vs observed
 
@@ -73,6 +87,13 @@ class CurveFit:
             return self.beta / self.K / (1.0 - self.theta) if self.s == 1.0 else 0.0
         a_s, k_s = a**self.s, self.K**self.s
         return float(self.beta * self.s * a ** (self.s - 1.0) * k_s / (a_s + k_s) ** 2 / (1.0 - self.theta))
+
+
+def steady_marginal(x: float, theta: np.ndarray, K: np.ndarray, s: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """CurveFit.marginal for arrays of parameters (bootstrap draws), at one daily spend x > 0."""
+    a = x / (1.0 - theta)
+    a_s, k_s = a**s, K**s
+    return beta * s * a ** (s - 1.0) * k_s / (a_s + k_s) ** 2 / (1.0 - theta)
 
 
 def adstock(x: np.ndarray, theta: float) -> np.ndarray:
@@ -151,8 +172,10 @@ def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
     return float(2.0 * np.sum(term - (y - mu)))
 
 
-def fit(spend: np.ndarray, outcome: np.ndarray, rules: Rules | None = None) -> CurveFit:
-    """Fit one channel's daily spend (USD) → daily outcome counts, or say why it cannot be."""
+def fit(spend: np.ndarray, outcome: np.ndarray, rules: Rules | None = None,
+        current_daily: float | None = None) -> CurveFit:
+    """Fit one channel's daily spend (USD) → daily outcome counts, or say why it cannot be.
+    `current_daily` centres the decision range (default: mean spend on active days)."""
     rules = rules or Rules()
     x = np.asarray(spend, float)
     y = np.asarray(outcome, float)
@@ -174,28 +197,51 @@ def fit(spend: np.ndarray, outcome: np.ndarray, rules: Rules | None = None) -> C
     null = _deviance(y, np.full_like(y, y.mean()))
     weeks = len(y) // 7 * 7
     wy, wm = y[:weeks].reshape(-1, 7).sum(1), mu[:weeks].reshape(-1, 7).sum(1)
-    ci = _bootstrap(x, mu, (theta, s, np.log(K)), rules)
-    reason = _ci_reason(ci, {"theta": theta, "K": K, "s": s, "beta": beta}, rules)
+    draws = _bootstrap(x, mu, (theta, s, np.log(K)), rules)
+    base.ci = _percentiles(draws)
+    base.current_daily_spend = current = float(current_daily if current_daily else active.mean())
+    base.marginal_ci, reason = _marginal_check(draws, (theta, K, s, beta), current, rules)
     if reason:
         base.reason = reason
-        base.ci = ci
         return base
     base.identifiable = True
-    base.theta, base.K, base.s, base.beta, base.ci = theta, K, s, beta, ci
+    base.theta, base.K, base.s, base.beta = theta, K, s, beta
+    base.parameters_reason = _ci_reason(base.ci, {"theta": theta, "K": K, "s": s, "beta": beta}, rules)
+    base.parameters_identifiable = base.parameters_reason is None
     base.deviance_explained = 1.0 - _deviance(y, mu) / null if null > 0 else None
     base.mape_weekly = float(np.mean(np.abs(wm - wy) / np.maximum(wy, 1.0))) if weeks else None
     return base
 
 
-def _bootstrap(x: np.ndarray, mu: np.ndarray, start: tuple[float, float, float],
-               rules: Rules) -> dict[str, tuple[float, float]]:
-    """Parametric bootstrap: redraw Poisson outcomes from the fitted curve and refit (seeded)."""
+def _bootstrap(x: np.ndarray, mu: np.ndarray, start: tuple[float, float, float], rules: Rules) -> np.ndarray:
+    """Parametric bootstrap: redraw Poisson outcomes from the fitted curve and refit (seeded).
+    One row per draw: theta, K, s, beta."""
     rng = np.random.default_rng(rules.seed)
     bounds = _log_k_bounds(x)
-    draws = np.array([_polish(rng.poisson(mu).astype(float), x, start, bounds)
-                      for _ in range(rules.bootstrap)])
+    return np.array([_polish(rng.poisson(mu).astype(float), x, start, bounds) for _ in range(rules.bootstrap)])
+
+
+def _percentiles(draws: np.ndarray) -> dict[str, tuple[float, float]]:
     lo, hi = np.percentile(draws, [5, 95], axis=0)
     return {name: (float(lo[i]), float(hi[i])) for i, name in enumerate(("theta", "K", "s", "beta"))}
+
+
+def _marginal_check(draws: np.ndarray, est: tuple[float, float, float, float], current: float,
+                    rules: Rules) -> tuple[dict[str, tuple[float, float]], str | None]:
+    """90% intervals of the marginal return at the lower bound, current spend and upper bound
+    of the decision range, and the first point where it is too wide (or None)."""
+    out: dict[str, tuple[float, float]] = {}
+    reason = None
+    points = {"lower": rules.decision_range[0], "current": 1.0, "upper": rules.decision_range[1]}
+    for name, factor in points.items():
+        x = current * factor
+        value = float(steady_marginal(x, *(np.asarray(v) for v in est)))
+        lo, hi = (float(v) for v in np.percentile(steady_marginal(x, *draws.T), [5, 95]))
+        out[name] = (lo, hi)
+        if reason is None and not (value > 0 and (hi - lo) / 2.0 <= rules.max_marginal_rel_ci * value):
+            reason = (f"marginal return not pinned down at {factor:g} x current spend "
+                      f"(90% CI {lo * 1000:.4g}..{hi * 1000:.4g} around {value * 1000:.4g} per 1000 USD)")
+    return out, reason
 
 
 def _ci_reason(ci: dict[str, tuple[float, float]], est: dict[str, float], rules: Rules) -> str | None:

@@ -207,6 +207,9 @@ def render(data: ReportData, *, run_id: str = "") -> str:
                                       f"recommended ${new:,.0f}/day")]}
             charts.append(line_chart({"expected outcome": pts}, markers=marks, title=r["channel_id"],
                                      x_label="USD per day", y_label=str(r.get("outcome_unit") or "outcome")))
+            if r.get("parameters_not_identifiable_reason"):  # the curve holds near current spend only
+                charts.append(f'<div class="curve na"><b>{escape(r["channel_id"])}</b>: curve trusted within the '
+                              f'split\'s bounds; {escape(str(r["parameters_not_identifiable_reason"]))}</div>')
         sections.append(("curves", "Response curves: current vs recommended spend",
                          '<div class="grid">' + "".join(charts) + "</div>" + _table(
                              data.recommendation,

@@ -1,7 +1,8 @@
 """Response curves per spending channel: geometric adstock + Hill saturation fitted on
 int_channel_daily_response (journeymart.mmm), with fit quality and the marginal return at the
-current spend. Channels whose data cannot pin a curve down are flagged with a reason and get
-NULL parameters. DuckDB only (dbt-duckdb runs Python models in-process); see
+current spend. Channels whose data cannot pin the curve down over the decision range (the
+recommendation's bounds around current spend) are flagged with a reason and get NULL
+parameters; a trusted curve whose parameters are not each pinned down says which one. DuckDB only (dbt-duckdb runs Python models in-process); see
 _marts__budget_models.yml and docs/budget_models.md."""
 
 from decimal import Decimal
@@ -13,7 +14,8 @@ from journeymart import mmm
 
 COLUMNS = {
     "channel_id": "varchar", "outcome_unit": "varchar", "is_identifiable": "boolean",
-    "not_identifiable_reason": "varchar", "panel_start_date": "date", "panel_end_date": "date",
+    "not_identifiable_reason": "varchar", "are_parameters_identifiable": "boolean",
+    "parameters_not_identifiable_reason": "varchar", "panel_start_date": "date", "panel_end_date": "date",
     "panel_days": "integer", "active_days": "integer", "spend_cv": "double", "total_outcomes": "bigint",
     "adstock_theta": "double", "half_saturation_usd": "double", "hill_shape": "double",
     "max_response_per_day": "double",
@@ -25,6 +27,9 @@ COLUMNS = {
     "budget_window_start_date": "date", "budget_window_days": "integer",
     "current_spend_usd": "decimal(18, 2)", "current_daily_spend_usd": "decimal(18, 2)",
     "expected_response_per_day": "double", "marginal_response_per_1000_usd": "double",
+    "marginal_response_per_1000_usd_ci_low": "double", "marginal_response_per_1000_usd_ci_high": "double",
+    "marginal_response_per_1000_usd_at_lower_bound": "double",
+    "marginal_response_per_1000_usd_at_upper_bound": "double",
 }
 CI_NAMES = {"theta": "adstock_theta", "K": "half_saturation_usd", "s": "hill_shape", "beta": "max_response_per_day"}
 
@@ -36,6 +41,8 @@ def rules(dbt) -> mmm.Rules:
                      min_total_outcome=float(dbt.config.get("min_total_outcome")),
                      max_rel_ci=float(dbt.config.get("max_rel_ci")),
                      max_theta_ci=float(dbt.config.get("max_theta_ci")),
+                     max_marginal_rel_ci=float(dbt.config.get("max_marginal_rel_ci")),
+                     decision_range=(float(dbt.config.get("lower_bound")), float(dbt.config.get("upper_bound"))),
                      bootstrap=int(dbt.config.get("bootstrap")), seed=int(dbt.config.get("seed")))
 
 
@@ -54,12 +61,19 @@ def fit_row(channel: str, days: pd.DataFrame, window_days: int, fit_rules: mmm.R
         active = x[x > 0]
         return row | {"is_identifiable": False, "panel_days": len(x), "active_days": len(active),
                       "not_identifiable_reason": "no person-level outcome measured for this channel"}
-    fit = mmm.fit(x, days["outcomes"].astype(float).to_numpy(), fit_rules)
+    fit = mmm.fit(x, days["outcomes"].astype(float).to_numpy(), fit_rules, current_daily=daily)
     row |= {"is_identifiable": fit.identifiable, "not_identifiable_reason": fit.reason,
             "panel_days": fit.n_days, "active_days": fit.active_days, "spend_cv": fit.spend_cv,
             "total_outcomes": int(fit.total_outcome)}
     if fit.identifiable:
-        row |= {"adstock_theta": fit.theta, "half_saturation_usd": fit.K, "hill_shape": fit.s,
+        lower, upper = (daily * f for f in fit_rules.decision_range)
+        row |= {"are_parameters_identifiable": fit.parameters_identifiable,
+                "parameters_not_identifiable_reason": fit.parameters_reason,
+                "marginal_response_per_1000_usd_ci_low": fit.marginal_ci["current"][0] * 1000.0,
+                "marginal_response_per_1000_usd_ci_high": fit.marginal_ci["current"][1] * 1000.0,
+                "marginal_response_per_1000_usd_at_lower_bound": fit.marginal(lower) * 1000.0,
+                "marginal_response_per_1000_usd_at_upper_bound": fit.marginal(upper) * 1000.0,
+                "adstock_theta": fit.theta, "half_saturation_usd": fit.K, "hill_shape": fit.s,
                 "max_response_per_day": fit.beta, "deviance_explained": fit.deviance_explained,
                 "weekly_mape": fit.mape_weekly,
                 "expected_response_per_day": float(fit.response(daily)),
