@@ -23,7 +23,7 @@ run: setup
 	$(BIN)/journeymart run
 
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check src dags tests bench
