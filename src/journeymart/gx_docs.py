@@ -35,22 +35,31 @@ def store_results(manifests: list[Manifest], run_id: str) -> Path | None:
         ValidationResultIdentifier,
     )
 
-    with_results = [m for m in manifests if m.ge_results and Path(m.ge_results).exists()]
-    if not with_results:
+    # One GE run validates a whole batch of files (stage.MAX_BATCH_ROWS), and every manifest of
+    # the batch points at the same results file: store each file of results once, under the
+    # batch's first load id, and render only the new pages (a full Data Docs rebuild grows
+    # with every load ever made).
+    batches: dict[str, Manifest] = {}
+    for m in manifests:
+        if m.ge_results and Path(m.ge_results).exists():
+            batches.setdefault(m.ge_results, m)
+    if not batches:
         return None
     paths().gx.mkdir(parents=True, exist_ok=True)
     with open(paths().locks / "gx.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         ctx = _context()
         run = RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
-        for table in sorted({f"{m.channel}__{m.entity}" for m in with_results}):
+        suites = sorted({f"{m.channel}__{m.entity}" for m in batches.values()})
+        for table in suites:
             ctx.suites.add_or_update(load_suite(table))
-        for m in with_results:
-            suite = f"{m.channel}__{m.entity}"
-            for n, result in enumerate(json.loads(Path(m.ge_results).read_text())):
-                key = ValidationResultIdentifier(
-                    expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite),
-                    run_id=run, batch_identifier=f"{m.load_id}-pass{n + 1}")
+        keys: list[Any] = [ExpectationSuiteIdentifier(name=table) for table in suites]
+        for results, m in batches.items():
+            suite = ExpectationSuiteIdentifier(name=f"{m.channel}__{m.entity}")
+            for n, result in enumerate(json.loads(Path(results).read_text())):
+                key = ValidationResultIdentifier(expectation_suite_identifier=suite, run_id=run,
+                                                 batch_identifier=f"{m.load_id}-pass{n + 1}")
                 ctx.validation_results_store.set(key, ExpectationSuiteValidationResult(**result))
-        ctx.build_data_docs()
+                keys.append(key)
+        ctx.build_data_docs(resource_identifiers=keys)
     return docs_index()
