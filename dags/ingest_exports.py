@@ -2,7 +2,8 @@
 validate them with Great Expectations, and publish them to raw.* (or quarantine them).
 
 The DAG is generated from the channel registry (src/journeymart/channels.yml): one mapped
-`stage_channel` task per channel with new files, so channels parse and validate in parallel,
+`stage_channel` task per channel with new files (per channel and 7 partition days on a
+backfill), so channels (and a backfill's weeks) parse and validate in parallel,
 then one `publish_raw` task in the one-slot `duckdb_writer` pool, because DuckDB allows a
 single writing process. The logical date is the export (partition) date; each run also
 re-scans the previous JOURNEYMART_LATE_LOOKBACK_DAYS days, so a late file is loaded by the
@@ -66,13 +67,13 @@ def _xcom_at(seq, i: int):
 def ingest__exports():
     @task
     def plan_exports() -> list[dict]:
-        """One batch per channel holding the window's files that are not in the ledger yet."""
+        """Batches (channel x up to 7 partition days) of the window's files not yet in the ledger."""
         from journeymart.ingest import plan_exports
 
         start, end = _window()
         return plan_exports(start, end, get_current_context()["params"].get("channels"))
 
-    @task(map_index_template="{{ batch['channel'] }}")
+    @task(map_index_template="{{ batch['label'] }}")
     def stage_channel(batch: dict) -> list[str]:
         from journeymart.ingest import stage_channel
 

@@ -226,3 +226,21 @@ def test_a_late_file_for_an_earlier_date_is_loaded_by_the_next_daily_run(jm_home
     start, end = window(DAY)  # the next day's scheduled run
     run_window(start, end, "next-day", ["google_ads"], now=datetime(2026, 1, 4, tzinfo=UTC))
     assert q(jm_home, "select partition_date, status from audit.load_ledger") == [(late_day, "loaded")]
+
+
+def test_a_backfill_is_staged_in_week_batches_and_a_daily_window_in_one(jm_home: Path) -> None:
+    from datetime import timedelta
+
+    from journeymart.ingest import plan_exports, window
+
+    for n in range(10):
+        gads_file(jm_home, [gads_row(1, day=DAY + timedelta(days=n))], day=DAY + timedelta(days=n))
+    last = DAY + timedelta(days=9)
+    backfill = plan_exports(DAY, last, ["google_ads"])
+    assert [len(b["files"]) for b in backfill] == [7, 3]
+    assert [b["label"] for b in backfill] == [
+        f"google_ads {DAY}..{DAY + timedelta(days=6)}", f"google_ads {DAY + timedelta(days=7)}..{last}"]
+    assert [len(b["files"]) for b in plan_exports(*window(last), ["google_ads"])] == [3]
+    # every file is planned exactly once
+    urls = [f["url"] for b in backfill for f in b["files"]]
+    assert len(urls) == len(set(urls)) == 10

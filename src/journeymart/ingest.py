@@ -24,6 +24,8 @@ from journeymart.stage import Manifest, stage_files
 from journeymart.warehouse import connect, target
 
 LATE_LOOKBACK_DAYS = int(os.environ.get("JOURNEYMART_LATE_LOOKBACK_DAYS", "2"))
+# Partition days per stage task (a mapped task each); the default daily window fits one.
+BATCH_DAYS = 7
 # A run killed before its publish step (SIGKILL, lost worker) leaves its staging folder, and
 # every run has its own run id, so no later run reuses it. Far longer than a run may last
 # (execution_timeout 2 h), so a live run's folder is never taken.
@@ -68,16 +70,25 @@ def _channels(channel_ids: list[str] | None) -> list[reg.Channel]:
     return [registry.channel(c) for c in channel_ids] if channel_ids else list(registry.channels)
 
 
-def plan_exports(start: date, end: date, channel_ids: list[str] | None = None) -> list[dict[str, Any]]:
-    """One batch per channel with the files in [start, end] not yet in the ledger."""
+def plan_exports(start: date, end: date, channel_ids: list[str] | None = None,
+                 batch_days: int = BATCH_DAYS) -> list[dict[str, Any]]:
+    """Batches of the files in [start, end] not yet in the ledger: one per channel and run of
+    `batch_days` partition days. A daily run (the day plus its late lookback) gets one batch
+    per channel; a backfill gets many, so its stage tasks spread over the workers instead of
+    one task holding a whole year of the biggest channel."""
     found = {ch.id: [f for day in days(start, end) for f in list_exports(ch.id, day)]
              for ch in _channels(channel_ids)}
     applied = _applied([f.url for fs in found.values() for f in fs])
     batches = []
     for ch_id, files in found.items():
-        new = [f for f in files if not _already(f, applied)]
-        if new:
-            batches.append({"channel": ch_id, "files": [_to_dict(f) for f in new]})
+        by_block: dict[int, list[ExportFile]] = {}
+        for f in files:
+            if not _already(f, applied):
+                by_block.setdefault((f.partition - start).days // batch_days, []).append(f)
+        for block in by_block.values():
+            first, last = block[0].partition.isoformat(), block[-1].partition.isoformat()
+            batches.append({"channel": ch_id, "label": ch_id if first == last else f"{ch_id} {first}..{last}",
+                            "files": [_to_dict(f) for f in block]})
     return batches
 
 
