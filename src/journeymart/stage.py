@@ -51,7 +51,7 @@ ARROW_TYPES = {
 }
 SIX_PLACES = Decimal("0.000001")
 # Cells a spreadsheet would run as a formula (CSV injection, e.g. `=cmd|' /C calc'!A0`).
-FORMULA = re.compile(r"^[=+\-@\t\r]")
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # first characters
 NUMERIC = re.compile(r"^[+-]?[\d.,]+%?$")
 LOADER_COLUMNS = {ROW_NUMBER, PARSE_ERROR, FILE, WINDOW_START, WINDOW_END}
 
@@ -131,7 +131,9 @@ def _cell(v: Any, typ: str) -> Any:
 def _to_arrow(entity: reg.Entity, frame: pd.DataFrame) -> pa.Table:
     arrays, names = [], []
     for col, typ in entity.columns.items():
-        values = [_cell(v, typ) for v in frame[col].tolist()]
+        values = frame[col].tolist()
+        if typ == "decimal":  # only decimals need a per-cell step: rounding to the column's scale
+            values = [_cell(v, typ) for v in values]
         arrays.append(pa.array(values, type=ARROW_TYPES[typ]))
         names.append(col)
     arrays.append(pa.array(frame[ROW_NUMBER].astype("int64").tolist(), type=pa.int64()))
@@ -215,14 +217,22 @@ def _mark_exact_duplicates(entity: reg.Entity, frame: pd.DataFrame) -> list[str]
     cols = [c for c in frame.columns if c in entity.columns]
     if frame.empty or not cols:
         return []
-    as_text = frame[cols].astype(str)
-    repeats = as_text.duplicated(keep="first") & frame[PARSE_ERROR].isna()
+    # Rows equal as text in every column are equal in each one: narrow the candidates column
+    # by column, key columns first, so a file without repeats is done after a column or two.
+    candidates = frame.index
+    for col in sorted(cols, key=lambda c: c not in entity.key):
+        candidates = candidates[frame.loc[candidates, col].astype(str).duplicated(keep=False).to_numpy()]
+        if candidates.empty:
+            return []
+    frame_c = frame.loc[candidates]
+    as_text = frame_c[cols].astype(str)
+    repeats = as_text.duplicated(keep="first") & frame_c[PARSE_ERROR].isna()
     if not repeats.any():
         return []
     first = as_text.drop_duplicates(keep="first")
     first_row = {tuple(r): n for r, n in zip(first.itertuples(index=False), frame.loc[first.index, ROW_NUMBER],
                                               strict=True)}
-    for i in frame.index[repeats]:
+    for i in frame_c.index[repeats]:
         frame.at[i, PARSE_ERROR] = f"exact duplicate of row {first_row[tuple(as_text.loc[i])]}"
     return [f"{int(repeats.sum())} row(s) repeat an earlier row exactly; quarantined as duplicates"]
 
@@ -236,7 +246,9 @@ def _flag_formulas(entity: reg.Entity, frame: pd.DataFrame) -> list[str]:
         if typ != "string" or col not in frame.columns:
             continue
         text = frame[col]
-        risky = text.str.match(FORMULA, na=False) & ~text.str.strip().str.match(NUMERIC, na=False)
+        risky = text.str.startswith(FORMULA, na=False)
+        if risky.any():  # the numeric test only where it can matter (it strips every cell)
+            risky[risky] = ~text[risky].str.strip().str.match(NUMERIC, na=False)
         hits += [f"row {n} {col}={v[:40]!r}" for n, v in zip(frame.loc[risky, ROW_NUMBER],
                                                              text[risky], strict=True)]
     if not hits:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from journeymart.parsers import ga4_fast
 from journeymart.parsers.base import (
     PARSE_ERROR,
     ROW_NUMBER,
@@ -81,6 +82,13 @@ def _event(e: dict[str, Any], currency: str) -> dict[str, Any]:
 
 
 def parse_events(data: bytes, name: str, entity: Entity, channel: Channel) -> Parsed:
+    # Most files take the vectorised reader; it returns None for any file it cannot prove it
+    # reads exactly like the loop below (tests/test_fast_path.py compares the two).
+    fast = ga4_fast.parse_events(data, name, entity, channel)
+    return fast if fast is not None else parse_events_rowwise(data, name, entity, channel)
+
+
+def parse_events_rowwise(data: bytes, name: str, entity: Entity, channel: Channel) -> Parsed:
     lines, notes = read_ndjson(data, name)
     records = []
     for ln in lines:

@@ -1,0 +1,224 @@
+"""GA4 events without a Python dict per event: msgspec decodes each line straight into typed
+structs (C, unknown fields skipped), and the row loop's casts run once per column and once
+per distinct value.
+
+It must build exactly the frame `ga4.parse_events_rowwise` builds, so it only takes what it
+can prove it reads the same way, and raises `Unproven` for the rest (the caller then parses
+the file row by row, so every odd input keeps its reason):
+- msgspec is strict RFC 8259 JSON and, like json.loads, keeps the last of duplicated keys;
+  a line it refuses (NaN, invalid JSON, not an object) is left to the loop;
+- every field the loop reads must be a JSON string or null (objects where it digs): the
+  loop would `str()` a number, a struct field refuses it;
+- event_params elements may hold only `key` and `value`, values only the four `*_value`
+  slots (forbid_unknown_fields), each a string or null; their JSON text comes from msgspec
+  with sorted keys, used only when it is printable ASCII without a backslash, where it is
+  byte for byte what json.dumps(sort_keys=True, separators=(",", ":")) writes.
+Casts are the loop's own functions (`cast_row`'s choice per column), so values and types
+cannot drift; only the iteration order changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import pandas as pd
+
+from journeymart.parsers import base
+from journeymart.parsers.base import PARSE_ERROR, ROW_NUMBER, Parsed, read_text
+from journeymart.registry import Channel, Entity
+
+log = logging.getLogger(__name__)
+Text = str | None
+UNSET: Any = msgspec.UNSET
+
+
+class Unproven(Exception):
+    """The file holds something this reader cannot prove it reads like the row loop."""
+
+
+class _Value(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    string_value: Text | msgspec.UnsetType = UNSET
+    int_value: Text | msgspec.UnsetType = UNSET
+    float_value: Text | msgspec.UnsetType = UNSET
+    double_value: Text | msgspec.UnsetType = UNSET
+
+
+class _Param(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    key: Text | msgspec.UnsetType = UNSET
+    value: _Value | None | msgspec.UnsetType = UNSET
+
+
+class _CollectedTraffic(msgspec.Struct, gc=False):
+    manual_source: Text = None
+    manual_medium: Text = None
+    manual_campaign_name: Text = None
+    gclid: Text = None
+
+
+class _FirstTouch(msgspec.Struct, gc=False):
+    source: Text = None
+    medium: Text = None
+    name: Text = None
+
+
+class _Ecommerce(msgspec.Struct, gc=False):
+    purchase_revenue: Text = None
+    transaction_id: Text = None
+
+
+class _Device(msgspec.Struct, gc=False):
+    category: Text = None
+
+
+class _Geo(msgspec.Struct, gc=False):
+    country: Text = None
+
+
+class _Event(msgspec.Struct, gc=False):
+    event_date: Text = None
+    event_timestamp: Text = None
+    event_name: Text = None
+    event_bundle_sequence_id: Text = None
+    user_pseudo_id: Text = None
+    user_id: Text = None
+    platform: Text = None
+    event_params: list[_Param] | None = None
+    collected_traffic_source: _CollectedTraffic | None = None
+    traffic_source: _FirstTouch | None = None
+    ecommerce: _Ecommerce | None = None
+    device: _Device | None = None
+    geo: _Geo | None = None
+
+
+_DECODE = msgspec.json.Decoder(_Event).decode
+_ENCODE = msgspec.json.Encoder(order="sorted").encode
+_PRINTABLE = bytes(range(0x20, 0x7F)).replace(b"\\", b"")
+
+
+def parse_events(data: bytes, name: str, entity: Entity, channel: Channel) -> Parsed | None:
+    """The file's Parsed, or None when the file needs the row-by-row parser."""
+    try:
+        return read_events(data, name, entity, channel)
+    except Unproven as exc:
+        log.info("%s: parsed row by row (%s)", name, exc)
+        return None
+
+
+def read_events(data: bytes, name: str, entity: Entity, channel: Channel) -> Parsed:
+    try:
+        text = read_text(data, name)
+    except ValueError as exc:
+        raise Unproven("unreadable; the row parser gives the reason") from exc
+    numbers: list[int] = []
+    events: list[_Event] = []
+    # The loop's own line rules: split on "\n" only, drop one "\r", skip blank lines.
+    for i, raw in enumerate(text.split("\n"), start=1):
+        raw = raw.removesuffix("\r")
+        if not raw.strip():
+            continue
+        try:
+            events.append(_DECODE(raw))
+        except msgspec.DecodeError as exc:  # ValidationError too: a type the loop would str()
+            raise Unproven(f"line {i}: {exc}") from exc
+        numbers.append(i)
+    if not events:
+        raise Unproven("no data lines")
+    frame = pd.DataFrame(_columns(entity, channel, events, numbers), dtype=object)
+    return Parsed(frame.where(frame.notna(), None), len(events), ())
+
+
+def _param(v: _Value | None | Any) -> Any:
+    """ga4._param: the first of the four slots that is not null."""
+    if not isinstance(v, _Value):
+        return None
+    for s in (v.string_value, v.int_value, v.float_value, v.double_value):
+        if s is not None and s is not UNSET:
+            return s
+    return None
+
+
+def _params_json(params: list[_Param] | None) -> str | None:
+    if not params:
+        return None  # the loop: `e.get("event_params") or []`, then None when empty
+    out = _ENCODE(params)
+    if out.translate(None, _PRINTABLE):
+        raise Unproven("event_params text needs escaping; json.dumps is the reference for that")
+    return out.decode()
+
+
+def _columns(entity: Entity, channel: Channel, events: list[_Event], numbers: list[int]) -> dict[str, list[Any]]:
+    params = [{p.key if p.key is not UNSET else None: _param(p.value) for p in e.event_params}
+              if e.event_params else {} for e in events]
+
+    def param(k: str) -> list[Any]:
+        return [p.get(k) for p in params]
+
+    def nested(obj: str, attr: str) -> list[Any]:
+        return [None if (o := getattr(e, obj)) is None else getattr(o, attr) for e in events]
+
+    def first(a: list[Any], b: list[Any]) -> list[Any]:
+        return [x or y for x, y in zip(a, b, strict=True)]
+
+    names = [e.event_name for e in events]
+    revenue = [r if r is not None or n != "purchase" else v
+               for r, n, v in zip(nested("ecommerce", "purchase_revenue"), names, param("value"), strict=True)]
+    currency = [c if c is not None or r is None else channel.currency
+                for c, r in zip(param("currency"), revenue, strict=True)]
+    raw: dict[str, list[Any]] = {
+        "event_date": [e.event_date for e in events],
+        "event_timestamp": [e.event_timestamp for e in events],
+        "event_name": names,
+        "event_bundle_sequence_id": [e.event_bundle_sequence_id for e in events],
+        "user_pseudo_id": [e.user_pseudo_id for e in events],
+        "user_id": [e.user_id for e in events],
+        "ga_session_id": param("ga_session_id"),
+        "ga_session_number": param("ga_session_number"),
+        "page_location": param("page_location"),
+        "page_referrer": param("page_referrer"),
+        "source": first(nested("collected_traffic_source", "manual_source"), param("source")),
+        "medium": first(nested("collected_traffic_source", "manual_medium"), param("medium")),
+        "campaign": first(nested("collected_traffic_source", "manual_campaign_name"), param("campaign")),
+        "gclid": first(nested("collected_traffic_source", "gclid"), param("gclid")),
+        "first_touch_source": nested("traffic_source", "source"),
+        "first_touch_medium": nested("traffic_source", "medium"),
+        "first_touch_campaign": nested("traffic_source", "name"),
+        "transaction_id": first(param("transaction_id"), nested("ecommerce", "transaction_id")),
+        "purchase_revenue": revenue,
+        "currency": currency,
+        "engagement_time_msec": param("engagement_time_msec"),
+        "platform": [e.platform for e in events],
+        "device_category": nested("device", "category"),
+        "country": nested("geo", "country"),
+        "event_params": [_params_json(e.event_params) for e in events],
+    }
+    if list(raw) != list(entity.columns):
+        raise Unproven("the registry's GA4 columns changed; this reader does not know them")
+    casts = _casts(entity)
+    cols = {c: _cast_column(casts[c], values) for c, values in raw.items()}
+    cols[ROW_NUMBER] = numbers
+    cols[PARSE_ERROR] = [None] * len(events)
+    return cols
+
+
+def _casts(entity: Entity) -> dict[str, Callable[[Any], Any]]:
+    """What base.cast_row applies to each column for ga4.parse_events_rowwise."""
+    from journeymart.parsers.ga4 import CASTS
+
+    default: dict[str, Callable[[Any], Any]] = {
+        **base.CASTS, "decimal": base.to_money, "int": base.to_count,
+        "timestamp": lambda v: base.to_timestamp(v, "UTC"),
+    }
+    return {c: CASTS.get(c, default[t]) for c, t in entity.columns.items()}
+
+
+def _cast_column(cast: Callable[[Any], Any], values: list[Any]) -> list[Any]:
+    # The casts are pure functions of a str or None: one call per distinct value (a file
+    # holds one event_date, a few hundred page URLs).
+    try:
+        done = {v: cast(v) for v in set(values)}
+    except Exception as exc:  # noqa: BLE001 - the loop raises it too, for its first such row
+        raise Unproven(f"a cast raised {type(exc).__name__}") from exc
+    return [done[v] for v in values]

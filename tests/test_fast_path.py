@@ -1,0 +1,267 @@
+"""The load path's fast paths give exactly what the slow paths give.
+
+- GA4 events: `ga4_fast` (msgspec structs, casts per column) against the row loop
+  `ga4.parse_events_rowwise`, cell by cell with types, on generated days, the real samples,
+  and odd files; a file the fast reader cannot prove goes to the loop whole.
+- Validation: one GE run of the whole suite against the two passes (types, then values).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from journeymart import registry
+from journeymart.parsers import ga4, ga4_fast
+from journeymart.parsers.base import Parsed, StructuralError
+
+REG = registry.load()
+CHANNEL = REG.channel("ga4")
+ENTITY = CHANNEL.entity("events")
+FIXTURES = Path(__file__).parent / "fixtures" / "ga4"
+SHARED_SAMPLES = Path("/work/shared/samples/ga4_bigquery_export_dataform_ga4_sessions")
+
+
+def assert_same_frame(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
+    assert list(fast.columns) == list(slow.columns)
+    assert len(fast) == len(slow)
+    for col in slow.columns:
+        assert fast[col].dtype == slow[col].dtype == object, col
+        for i, (a, b) in enumerate(zip(fast[col].tolist(), slow[col].tolist(), strict=True)):
+            # type and repr too: Decimal('1.0') == Decimal('1.00'), True == 1
+            assert (type(a), a, repr(a)) == (type(b), b, repr(b)), (col, i)
+            if hasattr(b, "tzinfo"):
+                assert a.tzinfo is b.tzinfo, (col, i)
+
+
+def outcome(fn: Any, data: bytes, name: str) -> Parsed | str:
+    try:
+        return fn(data, name, ENTITY, CHANNEL)
+    except StructuralError as exc:
+        return f"StructuralError: {exc}"
+
+
+def assert_same_parse(data: bytes, name: str) -> None:
+    """The loader's parser (fast or not) gives what the row loop alone gives."""
+    got, want = outcome(ga4.parse_events, data, name), outcome(ga4.parse_events_rowwise, data, name)
+    if isinstance(want, str):
+        assert got == want
+        return
+    assert isinstance(got, Parsed)
+    assert (got.rows_in, got.notes) == (want.rows_in, want.notes)
+    assert_same_frame(got.frame, want.frame)
+
+
+def fast(data: bytes, name: str) -> Parsed:
+    return ga4_fast.read_events(data, name, ENTITY, CHANNEL)
+
+
+@pytest.fixture(scope="module")
+def generated_ga4(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    from journeymart.generate import generate_landing
+
+    out = tmp_path_factory.mktemp("fast") / "landing"
+    generate_landing(out, date(2026, 1, 1), 4, 400, 11, progress=False)
+    files = sorted((out / "ga4").glob("*/*"))
+    assert len(files) >= 4
+    return files
+
+
+def test_generated_days_take_the_fast_path_and_equal_the_row_loop(generated_ga4: list[Path]) -> None:
+    for path in generated_ga4:
+        data = path.read_bytes()
+        got = fast(data, path.name)  # raises Unproven if it would fall back
+        want = ga4.parse_events_rowwise(data, path.name, ENTITY, CHANNEL)
+        assert (got.rows_in, got.notes) == (want.rows_in, want.notes)
+        assert_same_frame(got.frame, want.frame)
+        assert got.frame["purchase_revenue"].notna().any()  # the decimal path is exercised
+
+
+def real_samples() -> list[Path]:
+    shared = sorted(SHARED_SAMPLES.glob("*.ndjson")) if SHARED_SAMPLES.is_dir() else []
+    return sorted(FIXTURES.glob("*.ndjson")) + shared
+
+
+@pytest.mark.parametrize("path", real_samples(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_real_export_samples_take_the_fast_path_and_equal_the_row_loop(path: Path) -> None:
+    data = path.read_bytes()
+    for blob, name in ((data, "events_20231215.ndjson"), (gzip.compress(data), "events_20231215.ndjson.gz")):
+        got = fast(blob, name)
+        want = ga4.parse_events_rowwise(blob, name, ENTITY, CHANNEL)
+        assert (got.rows_in, got.notes) == (want.rows_in, want.notes)
+        assert_same_frame(got.frame, want.frame)
+
+
+def first_lines(generated: list[Path], n: int = 40) -> list[dict[str, Any]]:
+    lines = gzip.decompress(generated[0].read_bytes()).decode().splitlines()[:n]
+    return [json.loads(ln) for ln in lines]
+
+
+def ndjson(events: list[Any]) -> bytes:
+    return ("\n".join(e if isinstance(e, str) else json.dumps(e, separators=(",", ":")) for e in events)
+            + "\n").encode()
+
+
+def with_param(e: dict[str, Any], key: str, **slots: Any) -> dict[str, Any]:
+    value = {"string_value": None, "int_value": None, "float_value": None, "double_value": None, **slots}
+    return {**e, "event_params": [*e["event_params"], {"key": key, "value": value}]}
+
+
+# Odd inputs the fast reader must leave to the row loop (its reasons and error rows).
+UNPROVEN: dict[str, Any] = {
+    "invalid_json_line": lambda ev: [*ev[:3], '{"event_name": "page_view", "event_date": "2026', *ev[3:]],
+    "not_an_object": lambda ev: [*ev[:2], "[1, 2]", *ev[2:]],
+    "nan_literal": lambda ev: [ev[0], json.dumps(ev[1])[:-1] + ',"x":NaN}', *ev[2:]],
+    "number_for_text": lambda ev: [{**ev[0], "event_timestamp": int(ev[0]["event_timestamp"])}, *ev[1:]],
+    "number_in_a_param": lambda ev: [with_param(ev[0], "ga_session_number", int_value=7), *ev[1:]],
+    "object_for_text": lambda ev: [{**ev[0], "user_id": {"id": 1}}, *ev[1:]],
+    "string_for_object": lambda ev: [{**ev[0], "device": "mobile"}, *ev[1:]],
+    "params_not_a_list": lambda ev: [{**ev[0], "event_params": {"k": "v"}}, *ev[1:]],
+    "extra_key_in_param": lambda ev: [{**ev[0], "event_params": [{**ev[0]["event_params"][0], "x": 1}]}, *ev[1:]],
+    "non_ascii_param": lambda ev: [with_param(ev[0], "page_title", string_value="Café ☕"), *ev[1:]],
+    "quote_in_param": lambda ev: [with_param(ev[0], "page_title", string_value='say "hi"'), *ev[1:]],
+    "control_char_in_param": lambda ev: [with_param(ev[0], "page_title", string_value="a\tb"), *ev[1:]],
+    "lone_surrogate_escape": lambda ev: [ev[0], '{"event_name":"a\\ud800b"}', *ev[1:]],
+}
+# Odd but readable inputs the fast reader takes, and must read like the loop.
+PROVEN: dict[str, Any] = {
+    "blank_and_crlf_lines": lambda ev: [ev[0], "", "  ", *ev[1:]],
+    "null_texts_and_padding": lambda ev: [{**ev[0], "user_id": " u1 ", "platform": "-", "event_name": "N/A"},
+                                          *ev[1:]],
+    "uncastable_values_stay_text": lambda ev: [
+        {**ev[0], "event_date": "2026-13-45", "event_timestamp": "soon"},
+        with_param(ev[1], "ga_session_number", int_value="12.0"),
+        with_param(ev[2], "engagement_time_msec", int_value="1,234"),
+        {**ev[3], "event_name": "purchase", "ecommerce": {"purchase_revenue": "12,5"}}, *ev[4:]],
+    "duplicate_keys_last_wins": lambda ev: [
+        json.dumps(ev[0])[:-1] + ', "event_name": "second"}', *ev[1:]],
+    "missing_and_null_slots": lambda ev: [
+        {**ev[0], "event_params": [{"key": "source", "value": {"string_value": "x"}},
+                                   {"key": "medium", "value": None}, {"value": {"int_value": "3"}}]},
+        {**ev[1], "event_params": []}, {**ev[2], "event_params": None}, *ev[3:]],
+    "purchase_value_from_params": lambda ev: [
+        with_param({**ev[0], "event_name": "purchase", "ecommerce": None}, "value", double_value="19.90"),
+        with_param({**ev[1], "event_name": "purchase", "ecommerce": None}, "value", double_value="0.10"),
+        *ev[2:]],
+    "fields_missing": lambda ev: [{"event_name": "x"}, {}, *ev[2:]],
+    "escapes_and_unicode_outside_params": lambda ev: [
+        '{"event_name":"\\ud83d\\ude00 caf\\u00e9","user_id":"x\u2028y","big":1e400,"n":123456789012345678901234567890}',
+        *ev[1:]],
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNPROVEN))
+def test_unproven_files_go_to_the_row_loop_whole(case: str, generated_ga4: list[Path]) -> None:
+    data = ndjson(UNPROVEN[case](first_lines(generated_ga4)))
+    with pytest.raises(ga4_fast.Unproven):
+        fast(data, "events_20260101.ndjson")
+    assert_same_parse(data, "events_20260101.ndjson")
+    assert_same_parse(gzip.compress(data), "events_20260101.ndjson.gz")
+
+
+@pytest.mark.parametrize("case", sorted(PROVEN))
+def test_odd_but_readable_files_read_like_the_row_loop(case: str, generated_ga4: list[Path]) -> None:
+    data = ndjson(PROVEN[case](first_lines(generated_ga4)))
+    if case == "blank_and_crlf_lines":
+        data = data.replace(b"\n", b"\r\n")
+    fast(data, "events_20260101.ndjson")  # taken, not left to the loop
+    assert_same_parse(data, "events_20260101.ndjson")
+
+
+@pytest.mark.parametrize("data, name", [
+    (b"", "events_20260101.ndjson"),
+    (b"\n\n", "events_20260101.ndjson"),
+    (b"\x1f\x8b\x08\x00garbage", "events_20260101.ndjson.gz"),
+    ("{}\n".encode("utf-16"), "events_20260101.ndjson"),
+    (b'{"event_name":"caf\xe9"}\n', "events_20260101.ndjson"),
+    (b'{"event_name":"x"}\n{"event_name":"y"', "events_20260101.ndjson"),
+    (b"not json\n{broken\n", "events_20260101.ndjson"),
+])
+def test_structural_errors_keep_their_reason(data: bytes, name: str) -> None:
+    with pytest.raises(ga4_fast.Unproven):
+        fast(data, name)
+    assert_same_parse(data, name)
+
+
+def test_truncated_gzip_keeps_its_reason(generated_ga4: list[Path]) -> None:
+    data = generated_ga4[0].read_bytes()[:-12]
+    assert_same_parse(data, generated_ga4[0].name)
+    assert "corrupt gzip" in str(outcome(ga4.parse_events, data, generated_ga4[0].name))
+
+
+def stage_one(home: Path, data: bytes, name: str, run_id: str) -> dict[str, Any]:
+    from journeymart.landing import list_exports
+    from journeymart.stage import stage_files
+
+    day = date(2026, 1, 1)
+    folder = home / "landing" / "ga4" / day.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    (folder / name).write_bytes(data)
+    [m] = stage_files(list_exports("ga4", day), run_id, home / "staging" / run_id)
+    return {k: getattr(m, k) for k in ("verdict", "reason", "rows_in", "rows_good", "rows_bad", "notes")} | {
+        "failed": m.validation_summary.get("failed_expectations")}
+
+
+@pytest.mark.parametrize("case", ["invalid_json_line", "number_for_text", "uncastable_values_stay_text",
+                                  "truncated"])
+def test_staged_file_gets_the_same_ledger_outcome_with_or_without_the_fast_path(
+        case: str, jm_home: Path, generated_ga4: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    if case == "truncated":
+        data = generated_ga4[0].read_bytes()[:-12]
+    else:
+        data = gzip.compress(ndjson({**UNPROVEN, **PROVEN}[case](first_lines(generated_ga4))))
+    name = "events_20260101.ndjson.gz"
+    with_fast = stage_one(jm_home, data, name, "fast")
+    monkeypatch.setattr(ga4_fast, "parse_events", lambda *a: None)
+    row_loop = stage_one(jm_home, data, name, "loop")
+    assert with_fast == row_loop
+
+
+# ---------------------------------------------------------------------------------------------
+# validation: one run of the whole suite == the structure/types pass, then the values pass
+
+
+def batch_of(generated: list[Path]) -> pd.DataFrame:
+    from journeymart.validation import with_batch_columns
+
+    path = generated[1]
+    parsed = ga4.parse_events(path.read_bytes(), path.name, ENTITY, CHANNEL)
+    return with_batch_columns(ENTITY, parsed.frame.head(300), date.fromisoformat(path.parent.name))
+
+
+def test_one_validation_run_gives_the_two_passes_row_reasons(generated_ga4: list[Path]) -> None:
+    from decimal import Decimal
+
+    from journeymart.validation import _validate_in_passes, validate_batch
+
+    frame = batch_of(generated_ga4)
+    frame.loc[3, "event_name"] = None
+    frame.loc[4, "engagement_time_msec"] = -5
+    frame.loc[5, "currency"] = "XXX"
+    frame.loc[5, "purchase_revenue"] = Decimal("-1")
+    frame.loc[7, "event_date"] = date(2025, 1, 1)
+    frame.loc[9] = frame.loc[8]  # duplicate key
+    one, two = validate_batch(ENTITY, frame), _validate_in_passes(ENTITY, frame)
+    assert one.row_reasons == two.row_reasons and one.row_reasons
+    assert one.summary == two.summary and one.structural_failure is None
+    assert len(one.results) == 1 and not one.results[0]["success"]
+
+
+def test_type_failures_still_run_the_values_pass_on_typed_rows_only(generated_ga4: list[Path]) -> None:
+    from journeymart.validation import validate_batch
+
+    frame = batch_of(generated_ga4)
+    frame.loc[2, "event_date"] = "2026-13-45"  # uncastable: kept as text, fails its type
+    frame.loc[6, "event_name"] = None
+    out = validate_batch(ENTITY, frame)
+    assert len(out.results) == 2  # the passes, as before
+    assert [r.split(" got ")[0] for r in out.row_reasons[2]] == ["event_date is not a date"]
+    assert out.row_reasons[6][0].startswith("required event_name is empty")
