@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 import numpy as np
 from scipy import optimize, signal
@@ -85,12 +86,12 @@ class CurveFit:
         a = max(daily_spend, 0.0) / (1.0 - self.theta)
         if a <= 0.0:
             return self.beta / self.K / (1.0 - self.theta) if self.s == 1.0 else 0.0
-        a_s, k_s = a**self.s, self.K**self.s
-        return float(self.beta * self.s * a ** (self.s - 1.0) * k_s / (a_s + k_s) ** 2 / (1.0 - self.theta))
+        return float(steady_marginal(daily_spend, self.theta, self.K, self.s, self.beta))
 
 
-def steady_marginal(x: float, theta: np.ndarray, K: np.ndarray, s: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """CurveFit.marginal for arrays of parameters (bootstrap draws), at one daily spend x > 0."""
+def steady_marginal(x: float, theta: Any, K: Any, s: Any, beta: Any) -> Any:
+    """d(outcomes per day) / d(USD per day) at a steady daily spend x > 0; the parameters may be
+    numbers or arrays (bootstrap draws)."""
     a = x / (1.0 - theta)
     a_s, k_s = a**s, K**s
     return beta * s * a ** (s - 1.0) * k_s / (a_s + k_s) ** 2 / (1.0 - theta)
