@@ -153,9 +153,21 @@ def test_ingest_killed_while_staging_and_publishing_reruns_to_the_clean_load(
     assert not [p for p in (crashed / "staging").iterdir()], "staged files left behind"
 
 
-def test_transform_killed_mid_build_and_before_release_reruns_to_the_clean_marts(
-        crashed: Path, clean_marts: dict[str, list[tuple]], tmp_path: Path) -> None:
+@pytest.fixture
+def loaded(crashed: Path) -> Path:
+    """The crashed home with its load completed. The ingest test leaves it so; when that test
+    ran elsewhere or not at all (xdist, -k), the same command completes it here, so the
+    transform test never depends on test order."""
     db = crashed / "warehouse.duckdb"
+    if not db.exists() or not q(db, "select count(*) from audit.load_ledger "
+                                    "where status = 'loaded'")[0][0]:
+        cli(crashed, "ingest", *RANGE)
+    return crashed
+
+
+def test_transform_killed_mid_build_and_before_release_reruns_to_the_clean_marts(
+        loaded: Path, clean_marts: dict[str, list[tuple]], tmp_path: Path) -> None:
+    crashed, db = loaded, loaded / "warehouse.duckdb"
     assert q(db, "select count(*) from audit.load_ledger where status = 'loaded'")[0][0] > 0
     transform = ("transform", "--date", TINY_END.isoformat())
 

@@ -1,10 +1,48 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='session_key',
+        on_schema_change='append_new_columns',
+        post_hook="delete from {{ this }} where session_key not in (select session_key from {{ ref('stg_ga4__events') }})"
+    )
+}}
 -- GA4 events grouped into web sessions (user_pseudo_id × ga_session_id), with the session's
 -- traffic source/medium, its landing page and the registry channel that owns that traffic.
+-- Incremental: a run re-groups every session with an event staged within
+-- var('late_data_lookback_days') of the newest load here, from all of that session's events
+-- (a session can span two daily files); sessions whose every event a corrected re-delivery
+-- removed are dropped by the post-hook. Changing seeds/channel_source_mapping.csv needs a
+-- --full-refresh.
 with
 
-events as (
+all_events as (
     select * from {{ ref('stg_ga4__events') }}
 ),
+
+{% if is_incremental() %}
+reprocess_since as (
+    select {{ dbt.dateadd('day', -1 * var('late_data_lookback_days', 3), 'max(_loaded_at)') }} as loaded_after
+    from {{ this }}
+),
+
+sessions_to_rebuild as (
+    select distinct session_key
+    from all_events
+    where _loaded_at > (select loaded_after from reprocess_since)
+),
+
+events as (
+    select all_events.*
+    from all_events
+    inner join sessions_to_rebuild
+        on sessions_to_rebuild.session_key = all_events.session_key
+),
+{% else %}
+events as (
+    select * from all_events
+),
+{% endif %}
 
 ordered_within_session as (
     select
