@@ -12,10 +12,13 @@ export JOURNEYMART_HOME ?= $(CURDIR)/.journeymart
 setup: $(STAMP)
 
 # Re-sync only when the lock or the project changes; a second run is a no-op.
+# --compile-bytecode: every Airflow task, dbt run and CLI process imports Airflow, dbt and GE;
+# where PYTHONDONTWRITEBYTECODE is set (it is on these build machines) nothing caches .pyc files and
+# each process compiled them again: 11.7 s vs 6.0 s to import the three, measured here.
 $(STAMP): pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@test -x $(BIN)/uv || $(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv sync --frozen --active --quiet
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv sync --frozen --active --quiet --compile-bytecode
 	@rm -f $(VENV)/.synced-*
 	@touch $@
 
@@ -33,7 +36,7 @@ lint: setup
 # BENCH_ARGS="--days 30 --customers 5000"; results in $(BENCH_OUT)/results.{md,json}.
 BENCH_OUT ?= $(JOURNEYMART_HOME)/bench
 bench: setup
-	VIRTUAL_ENV=$(CURDIR)/.venv .venv/bin/uv sync --frozen --active --extra bench
+	VIRTUAL_ENV=$(CURDIR)/.venv .venv/bin/uv sync --frozen --active --extra bench --compile-bytecode
 	$(BIN)/python -m bench.run --out $(BENCH_OUT) $(BENCH_ARGS)
 
 # Airflow UI on localhost with the project's DAGs (standalone: SQLite metadata under

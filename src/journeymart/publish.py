@@ -18,7 +18,14 @@ from typing import Any
 
 from journeymart import registry as reg
 from journeymart.stage import Manifest
-from journeymart.warehouse import connect, insert_parquet, now, quarantine_table_ddl, raw_table_ddl
+from journeymart.warehouse import (
+    connect,
+    deferred_checkpoints,
+    insert_parquet,
+    now,
+    quarantine_table_ddl,
+    raw_table_ddl,
+)
 
 FINAL = ("loaded", "partial", "quarantined", "skipped_duplicate")
 
@@ -159,7 +166,7 @@ def publish(manifest_paths: Iterable[Path], missing: Iterable[MissingDelivery] =
     summary = PublishSummary()
     manifests = sorted((Manifest.read(p) for p in manifest_paths),
                        key=lambda m: (m.partition_date, m.channel, m.file_name, m.started_at))
-    with connect(db) as con:
+    with connect(db) as con, deferred_checkpoints(con):
         for m in manifests:
             con.begin()
             try:

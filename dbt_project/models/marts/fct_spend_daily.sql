@@ -24,8 +24,7 @@ fx_rates as (
 
 {% if is_incremental() %}
 reprocess_since as (
-    select {{ dbt.dateadd('day', -1 * var('late_data_lookback_days', 3), 'max(last_loaded_at)') }} as loaded_after
-    from {{ this }}
+    {{ reprocess_loaded_after('last_loaded_at') }}
 ),
 
 late_fx_from as (

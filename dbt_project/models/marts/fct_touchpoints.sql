@@ -20,8 +20,7 @@ touches as (
 
 {% if is_incremental() %}
 reprocess_since as (
-    select {{ dbt.dateadd('day', -1 * var('late_data_lookback_days', 3), 'max(_loaded_at)') }} as loaded_after
-    from {{ this }}
+    {{ reprocess_loaded_after() }}
 ),
 
 customers_to_rebuild as (

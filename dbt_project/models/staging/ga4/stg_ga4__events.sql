@@ -22,8 +22,7 @@ with
 
 {% if is_incremental() %}
 reprocess_since as (
-    select {{ dbt.dateadd('day', -1 * var('late_data_lookback_days', 3), 'max(_loaded_at)') }} as loaded_after
-    from {{ this }}
+    {{ reprocess_loaded_after() }}
 ),
 
 late_fx_from as (
