@@ -492,6 +492,33 @@ def test_two_currencies_and_two_time_zones(landing: Path, truth: dict[str, Any])
     assert len({a["currency"] for a in truth["accounts"].values()}) >= 2
 
 
+def test_every_foreign_currency_row_has_a_rate_by_its_reporting_date(landing: Path) -> None:
+    """The warehouse converts at the latest rate on or before a row's date in the reporting
+    zone, and fails the build without one. Rows stamped in UTC in the first hours of the
+    first day fall on the day before in America/New_York: the history must cover them too
+    (a year-scale bench found two such app purchases in EUR)."""
+    reg = load()
+    fx = reg.channel("finance").entity("fx_rates")
+    first_rate: dict[str, date] = {}
+    for path in _entity_files(landing, fx):
+        for r in registry_rows(fx, path):
+            first_rate[r["base_currency"]] = min(r["rate_date"], first_rate.get(r["base_currency"], r["rate_date"]))
+    assert all(d == START - timedelta(days=1) for d in first_rate.values()), first_rate
+    checked = 0
+    for e in reg.entities:
+        if not e.currency or not e.date_window or e.table == fx.table:
+            continue
+        for path in _entity_files(landing, e):
+            for r in registry_rows(e, path):
+                currency = r.get(e.currency)
+                if currency in (None, "", reg.reporting_currency):
+                    continue
+                day = _as_date(r[e.date_window.column], reg.reporting_timezone)
+                assert first_rate[currency] <= day, f"{path}: no {currency} rate on or before {day}"
+                checked += 1
+    assert checked, "no foreign-currency row: nothing was checked"
+
+
 # ---------------------------------------------------------------------------------------
 # _truth.json agrees with the files
 
