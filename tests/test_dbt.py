@@ -131,8 +131,8 @@ def test_every_registry_entity_has_a_source_and_a_staging_model(built) -> None:
             model = models.get(f"stg_{ch.id}__{e.id}")
             assert model, f"no staging model stg_{ch.id}__{e.id}"
             assert model["original_file_path"] == f"models/staging/{ch.id}/stg_{ch.id}__{e.id}.sql"
-            # views, but for the high-volume GA4 events (incremental: see the model's header)
-            want = "incremental" if model["name"] == "stg_ga4__events" else "view"
+            # views, but for the high-volume entities (incremental: see stg_ga4__events' header)
+            want = "incremental" if model["name"] in INCREMENTAL_STAGING else "view"
             assert model["config"]["materialized"] == want, model["name"]
             assert f"source.journeymart.{ch.id}.{e.id}" in model["depends_on"]["nodes"]
 
@@ -281,52 +281,79 @@ def test_a_raw_table_without_files_yet_is_created_empty(built) -> None:
     assert [c for c, _ in columns] == [*entity.columns, *LINEAGE_COLUMNS]
 
 
-INCREMENTAL_GA4 = ("stg_ga4__events", "int_web_sessions__grouped")
+INCREMENTAL_STAGING = ("stg_ga4__events", "stg_mmp__in_app_events", "stg_email__recipient_activity")
+INCREMENTAL = (*INCREMENTAL_STAGING, "int_web_sessions__grouped", "int_app_sessions__grouped")
 
 
 def _table(db: Path, schema: str, name: str) -> list[tuple]:
     return query(db, f"select * from {schema}.{name} order by all")
 
 
-def test_incremental_ga4_models_equal_a_full_refresh_after_new_and_corrected_files(
+def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
         tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> None:
-    """Ten days built, then four more days and a corrected re-delivery of day 9's GA4 export
-    (a third of its visitors removed, so whole sessions vanish, and some events of the rest) loaded and
-    built incrementally with a 0-day lookback: both incremental GA4 models equal a
-    --full-refresh of the same raw data."""
+    """Ten days built, then four more days and corrected re-deliveries loaded: day 9's GA4
+    export without a third of its visitors and some events of the rest, every app-event file
+    without one install and day 9's thinned, day 9's e-mail activity thinned. Built
+    incrementally with a 0-day lookback, every incremental staging and session model equals
+    a --full-refresh of the same raw data, and whole sessions have vanished."""
+    import csv
     import gzip
+    import io
 
     home = tmp_path_factory.mktemp("incremental") / "jm"
     load_landing(home, DEMO["start"], 10, "first", landing=demo_landing)
-    select = ("--select", "+int_web_sessions__grouped", "channels", "--indirect-selection", "cautious")
+    select = ("--select", "+int_web_sessions__grouped", "+int_app_sessions__grouped",
+              "+stg_email__recipient_activity", "channels", "--indirect-selection", "cautious")
     first = dbt(home, "build", *select)
     assert first.success, summary(first)
     db = home / "warehouse.duckdb"
     schema = {name: s for name, s in query(db, "select table_name, table_schema from information_schema.tables")
-              if name in INCREMENTAL_GA4}
-    before = {m: _table(db, schema[m], m) for m in INCREMENTAL_GA4}
+              if name in INCREMENTAL}
+    before = {m: _table(db, schema[m], m) for m in INCREMENTAL}
 
     day9 = DEMO["start"] + timedelta(days=8)
-    export = home / "landing" / "ga4" / day9.isoformat() / f"events_{day9:%Y%m%d}.ndjson.gz"
+    folder = home / "landing"
+    export = folder / "ga4" / day9.isoformat() / f"events_{day9:%Y%m%d}.ndjson.gz"
     events = gzip.decompress(export.read_bytes()).splitlines(keepends=True)
     users = sorted({json.loads(e)["user_pseudo_id"] for e in events})
     gone = set(users[::3])  # every event of these visitors: their sessions vanish
     kept = [e for e in events if json.loads(e)["user_pseudo_id"] not in gone]
     export.write_bytes(gzip.compress(b"".join(e for i, e in enumerate(kept) if i % 5)))  # others shrink
+
+    def rewrite_csv(path: Path, drop: str | None = None, thin: bool = True) -> None:
+        """Without the rows of install `drop`, and without every fifth row when `thin`."""
+        with path.open(newline="") as f:
+            header, *body = list(csv.reader(f))
+        if drop:
+            body = [r for r in body if r[header.index("AppsFlyer ID")] != drop]
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([header, *(r for i, r in enumerate(body) if not thin or i % 5)])
+        path.write_text(out.getvalue(), newline="")
+
+    # one install removed from every file it is in (its sessions vanish), day 9 thinned
+    app_day9 = folder / "mmp" / day9.isoformat() / f"in_app_events_{day9.isoformat()}.csv"
+    with app_day9.open(newline="") as f:
+        install = sorted(r["AppsFlyer ID"] for r in csv.DictReader(f))[0]
+    for path in sorted(folder.glob("mmp/*/in_app_events_*.csv")):
+        rewrite_csv(path, drop=install, thin=path == app_day9)
+    rewrite_csv(folder / "email" / day9.isoformat() / f"recipient_activity_{day9.isoformat()}.csv")
     load_landing(home, DEMO["start"], DEMO["days"], "second")
-    assert query(db, "select count(*) from audit.load_ledger where status = 'superseded'") == [(1,)]
+    superseded = query(db, "select channel, count(*) from audit.load_ledger where status = 'superseded' group by 1")
+    assert dict(superseded).keys() == {"ga4", "mmp", "email"}, superseded
 
     again = dbt(home, "build", *select, "--vars", "{late_data_lookback_days: 0}")
     assert again.success, summary(again)
-    compiled = {r.node.name: r.node.compiled_code for r in again.result.results if r.node.name in INCREMENTAL_GA4}
+    compiled = {r.node.name: r.node.compiled_code for r in again.result.results if r.node.name in INCREMENTAL}
+    assert set(compiled) == set(INCREMENTAL)
     assert all("_to_rebuild" in sql or "loads_to_process" in sql for sql in compiled.values()), \
         "the second build did not take the incremental path"
-    incremental = {m: _table(db, schema[m], m) for m in INCREMENTAL_GA4}
+    incremental = {m: _table(db, schema[m], m) for m in INCREMENTAL}
 
     full = dbt(home, "build", *select, "--full-refresh")
     assert full.success, summary(full)
-    vanished = {r[0] for r in before["int_web_sessions__grouped"]} - {r[0] for r in incremental["int_web_sessions__grouped"]}
-    assert vanished, "no session lost all its events: the post-hook's delete was not exercised"
-    for m in INCREMENTAL_GA4:
+    for sessions in ("int_web_sessions__grouped", "int_app_sessions__grouped"):
+        vanished = {r[0] for r in before[sessions]} - {r[0] for r in incremental[sessions]}
+        assert vanished, f"{sessions}: none lost all its events: the post-hook's delete was not exercised"
+    for m in INCREMENTAL:
         assert incremental[m] != before[m], f"{m}: the new files changed nothing (test proves nothing)"
         assert incremental[m] == _table(db, schema[m], m), f"{m}: incremental differs from a full refresh"

@@ -1,10 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='appsflyer_id',
+        on_schema_change='append_new_columns',
+        post_hook="delete from {{ this }} where appsflyer_id not in (select appsflyer_id from {{ ref('stg_mmp__in_app_events') }} where appsflyer_id is not null)"
+    )
+}}
 -- AppsFlyer in-app events grouped into app sessions: a new session starts after 30 minutes
 -- without an event from the same install (the usual mobile-analytics session timeout).
 -- One person-level app touch per session, like one web touch per GA4 session.
+-- Incremental by install: session numbers count from an install's first event, so a run
+-- re-sessions every install with an event staged within var('late_data_lookback_days') of
+-- the newest load here, from all of its events (delete+insert on appsflyer_id); installs
+-- whose every event a corrected re-delivery removed are dropped by the post-hook.
 with
 
-app_events as (
+all_app_events as (
     select * from {{ ref('stg_mmp__in_app_events') }}
+),
+
+app_events as (
+    {{ rows_to_rebuild('all_app_events', 'appsflyer_id') }}
 ),
 
 gaps_marked as (

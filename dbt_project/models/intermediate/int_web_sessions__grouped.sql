@@ -20,28 +20,9 @@ all_events as (
     select * from {{ ref('stg_ga4__events') }}
 ),
 
-{% if is_incremental() %}
-reprocess_since as (
-    {{ reprocess_loaded_after() }}
-),
-
-sessions_to_rebuild as (
-    select distinct session_key
-    from all_events
-    where _loaded_at > (select loaded_after from reprocess_since)
-),
-
 events as (
-    select all_events.*
-    from all_events
-    inner join sessions_to_rebuild
-        on sessions_to_rebuild.session_key = all_events.session_key
+    {{ rows_to_rebuild('all_events', 'session_key') }}
 ),
-{% else %}
-events as (
-    select * from all_events
-),
-{% endif %}
 
 ordered_within_session as (
     select

@@ -18,28 +18,9 @@ touches as (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
 ),
 
-{% if is_incremental() %}
-reprocess_since as (
-    {{ reprocess_loaded_after() }}
-),
-
-customers_to_rebuild as (
-    select distinct customer_key
-    from touches
-    where _loaded_at > (select loaded_after from reprocess_since)
-),
-
 touches_to_process as (
-    select touches.*
-    from touches
-    inner join customers_to_rebuild
-        on customers_to_rebuild.customer_key = touches.customer_key
+    {{ rows_to_rebuild('touches', 'customer_key') }}
 ),
-{% else %}
-touches_to_process as (
-    select * from touches
-),
-{% endif %}
 
 final as (
     select

@@ -10,13 +10,14 @@
 -- One row per GA4 event. The loader already flattened event_params into columns and turned
 -- the microsecond event_timestamp into a TIMESTAMPTZ; here: names, the page path, seconds.
 --
--- The one staging table (the other staging models are views): GA4 is most of the rows, and a
--- view re-parsed and re-converted every event for each of its tests and readers, so a daily
--- run's cost grew with the history (BENCHMARKS.md). Incremental by whole load: a run
--- re-stages every load published within var('late_data_lookback_days') of the newest load
--- here, every load holding a foreign-currency purchase on or after the earliest FX rate
--- loaded in that window, and every load that still has a purchase without a rate. Loads a
--- corrected re-delivery superseded are gone from raw, so the post-hook drops them here too.
+-- One of the three staging tables (GA4 events, app events, e-mail activity; the other
+-- staging models are views): the high-volume entities, where a view re-derived every row
+-- for each of its tests and readers, so a daily run's cost grew with the history
+-- (BENCHMARKS.md). Incremental by whole load (macros/loads_to_restage.sql): a run re-stages
+-- every load published within var('late_data_lookback_days') of the newest load here, every
+-- load holding a foreign-currency purchase on or after the earliest FX rate loaded in that
+-- window, and every load that still has a purchase without a rate. Loads a corrected
+-- re-delivery superseded are gone from raw, so the post-hook drops them here too.
 -- A change of reporting time zone or currency needs a --full-refresh.
 with
 
@@ -25,24 +26,9 @@ reprocess_since as (
     {{ reprocess_loaded_after() }}
 ),
 
-late_fx_from as (
-    select min(rate_date) as rate_date
-    from {{ ref('stg_finance__fx_rates') }}
-    where _loaded_at > (select loaded_after from reprocess_since)
-),
-
-loads_to_process as (
-    select distinct _load_id
-    from {{ source('ga4', 'events') }}
-    where _loaded_at > (select loaded_after from reprocess_since)
-        or (purchase_revenue is not null
-            and currency <> '{{ var("reporting_currency", "USD") }}'
-            and event_date >= {{ dbt.dateadd('day', -1, '(select rate_date from late_fx_from)') }})
-    union
-    select distinct _load_id
-    from {{ this }}
-    where purchase_revenue_local is not null and purchase_revenue_usd is null
-),
+{{ loads_to_restage(source('ga4', 'events'), money='purchase_revenue', currency='currency',
+                   day='event_date', staged_local='purchase_revenue_local',
+                   staged_usd='purchase_revenue_usd') }}
 {% endif %}
 
 source as (
