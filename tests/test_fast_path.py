@@ -3,13 +3,19 @@
 - GA4 events: `ga4_fast` (msgspec structs, casts per column) against the row loop
   `ga4.parse_events_rowwise`, cell by cell with types, on generated days, the real samples,
   and odd files; a file the fast reader cannot prove goes to the loop whole.
+- CSV exports: `base.parse_csv` (cast a column at a time, once per distinct value) against
+  `base.parse_csv_rowwise`, on every CSV entity's hand-written file, generated days, odd
+  variants (ragged rows, repeated headers, null tokens, grouped and comma decimals, formulas,
+  padding), and a cast that raises.
 - Validation: one GE run of the whole suite against the two passes (types, then values).
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,8 +42,8 @@ def assert_same_frame(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
         for i, (a, b) in enumerate(zip(fast[col].tolist(), slow[col].tolist(), strict=True)):
             # type and repr too: Decimal('1.0') == Decimal('1.00'), True == 1
             assert (type(a), a, repr(a)) == (type(b), b, repr(b)), (col, i)
-            if hasattr(b, "tzinfo"):
-                assert a.tzinfo is b.tzinfo, (col, i)
+            if hasattr(b, "tzinfo"):  # the same zone (ZoneInfo compares by identity)
+                assert a.tzinfo == b.tzinfo, (col, i)
 
 
 def outcome(fn: Any, data: bytes, name: str) -> Parsed | str:
@@ -63,12 +69,17 @@ def fast(data: bytes, name: str) -> Parsed:
 
 
 @pytest.fixture(scope="module")
-def generated_ga4(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def generated_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from journeymart.generate import generate_landing
 
     out = tmp_path_factory.mktemp("fast") / "landing"
     generate_landing(out, date(2026, 1, 1), 4, 400, 11, progress=False)
-    files = sorted((out / "ga4").glob("*/*"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def generated_ga4(generated_landing: Path) -> list[Path]:
+    files = sorted((generated_landing / "ga4").glob("*/*"))
     assert len(files) >= 4
     return files
 
@@ -223,6 +234,105 @@ def test_staged_file_gets_the_same_ledger_outcome_with_or_without_the_fast_path(
     monkeypatch.setattr(ga4_fast, "parse_events", lambda *a: None)
     row_loop = stage_one(jm_home, data, name, "loop")
     assert with_fast == row_loop
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV: the columnar cast == the row loop
+
+CSV_ENTITIES = [e for e in REG.entities if e.format == "csv"]
+
+
+def csv_outcome(entity: registry.Entity, data: bytes, name: str) -> Parsed | str:
+    try:
+        return entity.parse_function()(data, name, entity, REG.channel(entity.channel_id))
+    except StructuralError as exc:
+        return f"StructuralError: {exc}"
+
+
+def assert_csv_like_row_loop(entity: registry.Entity, data: bytes, name: str,
+                             monkeypatch: pytest.MonkeyPatch) -> Parsed | str:
+    from journeymart.parsers import base
+
+    got = csv_outcome(entity, data, name)
+    with monkeypatch.context() as m:
+        m.setattr(base, "_csv_columns", lambda *a, **k: (_ for _ in ()).throw(AssertionError("columnar")))
+        m.setattr(base, "parse_csv", base.parse_csv_rowwise)
+        for module in sys.modules.values():
+            if getattr(module, "__name__", "").startswith("journeymart.parsers.") \
+                    and getattr(module, "parse_csv", None) is not None:
+                m.setattr(module, "parse_csv", base.parse_csv_rowwise)
+        want = csv_outcome(entity, data, name)
+    if isinstance(want, str):
+        assert got == want
+        return want
+    assert isinstance(got, Parsed)
+    assert (got.rows_in, got.notes) == (want.rows_in, want.notes)
+    assert_same_frame(got.frame, want.frame)
+    return got
+
+
+ODD_CELLS = [" - ", "N/A", "1,234.50", "12,5", "=cmd|' /C calc'!A0", "", "  padded  ", "null",
+             "2026-02-30", "1e400", "-0", "+7", "TRUE", "0.000", "2026-01-05T10:00:00+02:00"]
+
+
+def odd_variants(data: bytes) -> dict[str, bytes]:
+    """The file with ragged rows, a repeated header, and odd cells in a copied data row."""
+    text = data.decode("utf-8-sig")
+    nl = "\r\n" if "\r\n" in text else "\n"
+    lines = [ln for ln in text.split(nl) if ln]
+    header_at = next(i for i, ln in enumerate(lines) if ln.count(",") >= 1)
+    head, body = lines[: header_at + 1], lines[header_at + 1:]
+    row = next(ln for ln in body if not ln.lower().startswith("total"))
+    width = len(next(csv.reader([lines[header_at]])))
+    odd = ",".join(f'"{ODD_CELLS[i % len(ODD_CELLS)]}"' for i in range(width))
+    out = {
+        "ragged": [*head, row, row.split(",")[0], row + ",extra", *body],
+        "repeated_header": [head[-1] + "," + head[-1].split(",")[0], *[ln + ",dup" for ln in body]],
+        "odd_cells": [*head, *[",".join(f'"{ODD_CELLS[(i + k) % len(ODD_CELLS)]}"' for i in range(width))
+                               for k in range(len(ODD_CELLS))], *body],
+        "odd_cells_and_ragged": [*head, odd, odd + ",x", *body],
+    }
+    if len(head) > 1:  # title rows (LinkedIn): keep them in front of the repeated header
+        out["repeated_header"] = [*head[:-1], *out["repeated_header"]]
+    return {k: (nl.join(v) + nl).encode() for k, v in out.items()}
+
+
+@pytest.mark.parametrize("entity", CSV_ENTITIES, ids=lambda e: e.table)
+def test_csv_columnar_cast_equals_the_row_loop(entity: registry.Entity, generated_landing: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_parsers import MINIMAL
+
+    data, name = MINIMAL[entity.table]
+    assert isinstance(assert_csv_like_row_loop(entity, data, name, monkeypatch), Parsed)
+    for case, variant in odd_variants(data).items():
+        got = assert_csv_like_row_loop(entity, variant, name, monkeypatch)
+        assert isinstance(got, Parsed) or case == "repeated_header", (case, got)
+    generated = [p for p in sorted(generated_landing.glob("*/*/*")) if entity.matches(p.name)]
+    assert generated or entity.table in {"webinars__sessions", "webinars__registrants",
+                                         "events__event_costs", "events__lead_scans",
+                                         "finance__budget_plan"}, entity.table
+    for path in generated[:2]:
+        assert isinstance(assert_csv_like_row_loop(entity, path.read_bytes(), path.name, monkeypatch), Parsed)
+
+
+def test_csv_cast_that_raises_gives_the_row_loops_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from journeymart.parsers import base, mmp
+    from test_parsers import MINIMAL
+
+    entity = REG.entity("mmp__in_app_events")
+    data, name = MINIMAL[entity.table]
+    tried: list[Any] = []
+
+    def boom(v: Any) -> Any:
+        tried.append(v)
+        raise OverflowError(f"cannot cast {v!r}")
+
+    monkeypatch.setitem(base.CASTS, "json", boom)  # Event Value
+    with pytest.raises(OverflowError) as columnar:
+        csv_outcome(entity, data, name)
+    with pytest.raises(OverflowError) as row_loop:
+        base.parse_csv_rowwise(data, name, entity, mmp.EVENT_FIELDS, tz=mmp.APPSFLYER_TZ)
+    assert str(columnar.value) == str(row_loop.value) and len(set(tried)) > 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -341,6 +341,14 @@ def build_frame(entity: Entity, records: Iterable[dict[str, Any]], *,
     return frame.where(frame.notna(), None)
 
 
+def build_frame_from_columns(entity: Entity, columns: dict[str, list[Any]], rows: int) -> pd.DataFrame:
+    """`build_frame` from columns of typed values (a column not given is all None)."""
+    cols = [c for c in entity.columns if c not in entity.pii.values()] + list(entity.pii)
+    cols += [ROW_NUMBER, PARSE_ERROR]
+    frame = pd.DataFrame({c: columns.get(c, [None] * rows) for c in cols}, columns=cols, dtype=object)
+    return frame.where(frame.notna(), None)
+
+
 def cast_record(entity: Entity, values: dict[str, Any], *, tz: str = "UTC") -> dict[str, Any]:
     """Cast native cell values by the entity's column types (timestamps read in `tz`)."""
     out: dict[str, Any] = {}
@@ -534,7 +542,48 @@ def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tu
 
     Native columns backing a required column must be in the header (else StructuralError
     naming them); other absent columns load as NULL and are mentioned in the notes.
+
+    Cells are cast a column at a time, once per distinct value (a day of app events holds a
+    few dozen event names, one app id): the same casts as `parse_csv_rowwise`, the reference
+    it must equal (tests/test_fast_path.py), in a different order. A cast that raises sends
+    the file to the row loop, so the error is the one its first such row gives.
     """
+    table, targets, absent, notes = _csv_layout(data, name, entity, fields, header_startswith)
+    if not table.rows:
+        return finish(entity, [], 0, notes)
+    try:
+        columns = _csv_columns(entity, table, targets, absent, tz=tz, casts=casts)
+    except Exception:  # noqa: BLE001 - the row loop raises it again, for its first such row
+        return parse_csv_rowwise(data, name, entity, fields, tz=tz, casts=casts,
+                                 header_startswith=header_startswith)
+    return Parsed(build_frame_from_columns(entity, columns, len(table.rows)), len(table.rows),
+                  tuple(notes))
+
+
+def parse_csv_rowwise(data: bytes, name: str, entity: Entity, fields: dict[str, str | tuple[str, ...]],
+                      *, tz: str, casts: dict[str, Callable[[Any], Any]] | None = None,
+                      header_startswith: str | None = None) -> Parsed:
+    """`parse_csv` one row at a time (a dict per row through `cast_row`): the reference."""
+    table, targets, absent, notes = _csv_layout(data, name, entity, fields, header_startswith)
+    records = []
+    for n, row in table.dicts():
+        values = {t: table.value(row, native)
+                  for native, ts in targets.items() if native not in absent for t in ts}
+        if n in table.ragged:
+            record = uncast(values)
+            record[PARSE_ERROR] = table.ragged_reason(n)
+        else:
+            record = cast_row(entity, values, tz=tz, casts=casts)
+        record[ROW_NUMBER] = n
+        records.append(record)
+    return finish(entity, records, len(table.rows), notes)
+
+
+def _csv_layout(data: bytes, name: str, entity: Entity, fields: dict[str, str | tuple[str, ...]],
+                header_startswith: str | None,
+                ) -> tuple[CsvTable, dict[str, tuple[str, ...]], list[str], list[str]]:
+    """The file read as CSV, the target columns of each native column, the native columns
+    the header lacks, and the notes; StructuralError when a required column is missing."""
     table = read_csv(data, name, header_startswith=header_startswith)
     pii_required = {src for src, col in entity.pii.items() if col in entity.required}
     targets = {native: (t,) if isinstance(t, str) else t for native, t in fields.items()}
@@ -552,18 +601,42 @@ def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tu
         notes.append(f"columns absent, loaded as NULL: {', '.join(absent)}")
     if unknown:
         notes.append(f"extra columns not in the export spec, ignored: {', '.join(unknown)}")
-    records = []
-    for n, row in table.dicts():
-        values = {t: table.value(row, native)
-                  for native, ts in targets.items() if native not in absent for t in ts}
-        if n in table.ragged:
-            record = uncast(values)
-            record[PARSE_ERROR] = table.ragged_reason(n)
-        else:
-            record = cast_row(entity, values, tz=tz, casts=casts)
-        record[ROW_NUMBER] = n
-        records.append(record)
-    return finish(entity, records, len(table.rows), notes)
+    return table, targets, absent, notes
+
+
+def _as_is(v: Any) -> Any:
+    return v
+
+
+def _csv_columns(entity: Entity, table: CsvTable, targets: dict[str, tuple[str, ...]],
+                 absent: list[str], *, tz: str, casts: dict[str, Callable[[Any], Any]] | None,
+                 ) -> dict[str, list[Any]]:
+    """`parse_csv_rowwise`'s records as columns: `cast_row`'s cast per target column, called
+    once per distinct cell of the rows it casts; ragged rows keep their text (`uncast`)."""
+    casts = casts or {}
+    default: dict[str, Callable[[Any], Any]] = {
+        **CASTS, "decimal": to_money, "int": to_count,
+        "timestamp": lambda v: to_timestamp(v, tz),
+    }
+    types = {**entity.columns, **{src: "string" for src in entity.pii}}
+    position: dict[str, int] = {}
+    for i, header in enumerate(table.names):
+        position.setdefault(header, i)  # first occurrence of a duplicated header wins
+    numbers = [n for n, _ in table.rows]
+    ragged = [n in table.ragged for n in numbers]
+    out: dict[str, list[Any]] = {}
+    for native, ts in targets.items():
+        if native in absent:
+            continue
+        i = position[norm_header(native)]
+        cells = [c[i] if i < len(c) else None for _, c in table.rows]
+        for t in ts:
+            cast = casts.get(t) or default.get(types.get(t, ""), _as_is)
+            done = {v: cast(v) for v in {v for v, r in zip(cells, ragged, strict=True) if not r}}
+            out[t] = [to_str(v) if r else done[v] for v, r in zip(cells, ragged, strict=True)]
+    out[ROW_NUMBER] = numbers
+    out[PARSE_ERROR] = [table.ragged_reason(n) if r else None for n, r in zip(numbers, ragged, strict=True)]
+    return out
 
 
 def json_list(doc: Any, *path: str) -> list[Any]:
