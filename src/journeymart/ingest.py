@@ -26,6 +26,12 @@ from journeymart.warehouse import connect, target
 LATE_LOOKBACK_DAYS = int(os.environ.get("JOURNEYMART_LATE_LOOKBACK_DAYS", "2"))
 # Partition days per stage task (a mapped task each); the default daily window fits one.
 BATCH_DAYS = 7
+# A backfill's week batches of a channel are merged, up to MAX_MERGED_BATCHES of them, while
+# their files stay under BATCH_BYTES: each stage task runs a GE validation per entity, which
+# costs ~0.1 s however few rows it checks, so a year of a small ad report in 52 tasks spent
+# most of its time in GE's fixed cost (BENCHMARKS.md). A GA4 week (~17 MB) stays alone.
+BATCH_BYTES = int(os.environ.get("JOURNEYMART_STAGE_BATCH_BYTES", str(8 * 1024**2)))
+MAX_MERGED_BATCHES = 4
 # A run killed before its publish step (SIGKILL, lost worker) leaves its staging folder, and
 # every run has its own run id, so no later run reuses it. Far longer than a run may last
 # (execution_timeout 2 h), so a live run's folder is never taken.
@@ -75,7 +81,8 @@ def plan_exports(start: date, end: date, channel_ids: list[str] | None = None,
     """Batches of the files in [start, end] not yet in the ledger: one per channel and run of
     `batch_days` partition days. A daily run (the day plus its late lookback) gets one batch
     per channel; a backfill gets many, so its stage tasks spread over the workers instead of
-    one task holding a whole year of the biggest channel."""
+    one task holding a whole year of the biggest channel. Consecutive blocks of a channel
+    whose files are small are merged (`BATCH_BYTES`, `MAX_MERGED_BATCHES`)."""
     found = {ch.id: [f for day in days(start, end) for f in list_exports(ch.id, day)]
              for ch in _channels(channel_ids)}
     applied = _applied([f.url for fs in found.values() for f in fs])
@@ -85,11 +92,33 @@ def plan_exports(start: date, end: date, channel_ids: list[str] | None = None,
         for f in files:
             if not _already(f, applied):
                 by_block.setdefault((f.partition - start).days // batch_days, []).append(f)
-        for block in by_block.values():
+        for block in _merge_small(list(by_block.values())):
             first, last = block[0].partition.isoformat(), block[-1].partition.isoformat()
             batches.append({"channel": ch_id, "label": ch_id if first == last else f"{ch_id} {first}..{last}",
                             "files": [_to_dict(f) for f in block]})
     return batches
+
+
+def _merge_small(blocks: list[list[ExportFile]]) -> list[list[ExportFile]]:
+    merged: list[list[ExportFile]] = []
+    size = count = 0
+    for block in blocks:
+        block_size = sum(_size(f) for f in block)
+        if merged and count < MAX_MERGED_BATCHES and size + block_size <= BATCH_BYTES:
+            merged[-1] = merged[-1] + block
+            size, count = size + block_size, count + 1
+        else:
+            merged.append(block)
+            size, count = block_size, 1
+    return merged
+
+
+def _size(f: ExportFile) -> int:
+    """The file's size; an unknown size counts as too big to merge (a batch stays a week)."""
+    try:
+        return int(f.open_path().stat().st_size)
+    except (OSError, AttributeError, TypeError, ValueError):
+        return BATCH_BYTES + 1
 
 
 def missing_deliveries(start: date, end: date, channel_ids: list[str] | None = None,
