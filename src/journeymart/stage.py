@@ -246,6 +246,9 @@ def _flag_formulas(entity: reg.Entity, frame: pd.DataFrame) -> list[str]:
         if typ != "string" or col not in frame.columns:
             continue
         text = frame[col]
+        # Distinct values first: a column rarely holds a formula, and a set is C-speed.
+        if not any(isinstance(v, str) and v.startswith(FORMULA) for v in set(text.tolist())):
+            continue
         risky = text.str.startswith(FORMULA, na=False)
         if risky.any():  # the numeric test only where it can matter (it strips every cell)
             risky[risky] = ~text[risky].str.strip().str.match(NUMERIC, na=False)

@@ -90,7 +90,7 @@ def decode(data: bytes) -> str:
 
 def read_text(data: bytes, name: str) -> str:
     text = decode(decompress(data, name))
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(), without copying the text
         raise StructuralError("file has no data rows: it is empty (0 bytes)" if not data
                               else "file has no data rows: it is blank")
     return text
@@ -633,7 +633,8 @@ def _csv_columns(entity: Entity, table: CsvTable, targets: dict[str, tuple[str, 
         for t in ts:
             cast = casts.get(t) or default.get(types.get(t, ""), _as_is)
             done = {v: cast(v) for v in {v for v, r in zip(cells, ragged, strict=True) if not r}}
-            out[t] = [to_str(v) if r else done[v] for v, r in zip(cells, ragged, strict=True)]
+            out[t] = ([to_str(v) if r else done[v] for v, r in zip(cells, ragged, strict=True)]
+                      if table.ragged else list(map(done.__getitem__, cells)))
     out[ROW_NUMBER] = numbers
     out[PARSE_ERROR] = [table.ragged_reason(n) if r else None for n, r in zip(numbers, ragged, strict=True)]
     return out

@@ -140,6 +140,23 @@ def _param(v: _Value | None | Any) -> Any:
     return None
 
 
+# The event_params keys the columns read.
+PARAM_KEYS = ("ga_session_id", "ga_session_number", "page_location", "page_referrer", "source", "medium",
+              "campaign", "gclid", "transaction_id", "value", "currency", "engagement_time_msec")
+
+
+def _params(events: list[_Event], keys: tuple[str, ...]) -> dict[str, list[Any]]:
+    """Each key's value per event; a key repeated within an event keeps its last value (as
+    the loop's dict of the params does)."""
+    cols: dict[str, list[Any]] = {k: [None] * len(events) for k in keys}
+    for i, e in enumerate(events):
+        for p in e.event_params or ():
+            col = cols.get(p.key)  # type: ignore[arg-type]  # UNSET is no key
+            if col is not None:
+                col[i] = _param(p.value)
+    return cols
+
+
 def _params_json(params: list[_Param] | None) -> str | None:
     if not params:
         return None  # the loop: `e.get("event_params") or []`, then None when empty
@@ -150,11 +167,10 @@ def _params_json(params: list[_Param] | None) -> str | None:
 
 
 def _columns(entity: Entity, channel: Channel, events: list[_Event], numbers: list[int]) -> dict[str, list[Any]]:
-    params = [{p.key if p.key is not UNSET else None: _param(p.value) for p in e.event_params}
-              if e.event_params else {} for e in events]
+    params = _params(events, PARAM_KEYS)
 
     def param(k: str) -> list[Any]:
-        return [p.get(k) for p in params]
+        return params[k]
 
     def nested(obj: str, attr: str) -> list[Any]:
         return [None if (o := getattr(e, obj)) is None else getattr(o, attr) for e in events]
@@ -221,4 +237,4 @@ def _cast_column(cast: Callable[[Any], Any], values: list[Any]) -> list[Any]:
         done = {v: cast(v) for v in set(values)}
     except Exception as exc:  # noqa: BLE001 - the loop raises it too, for its first such row
         raise Unproven(f"a cast raised {type(exc).__name__}") from exc
-    return [done[v] for v in values]
+    return list(map(done.__getitem__, values))
