@@ -282,7 +282,8 @@ def test_a_raw_table_without_files_yet_is_created_empty(built) -> None:
 
 
 INCREMENTAL_STAGING = ("stg_ga4__events", "stg_mmp__in_app_events", "stg_email__recipient_activity")
-INCREMENTAL = (*INCREMENTAL_STAGING, "int_web_sessions__grouped", "int_app_sessions__grouped")
+INCREMENTAL = (*INCREMENTAL_STAGING, "int_web_sessions__grouped", "int_app_sessions__grouped",
+               "int_touchpoints__stage_assigned")
 
 
 def _table(db: Path, schema: str, name: str) -> list[tuple]:
@@ -303,7 +304,8 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     home = tmp_path_factory.mktemp("incremental") / "jm"
     load_landing(home, DEMO["start"], 10, "first", landing=demo_landing)
     select = ("--select", "+int_web_sessions__grouped", "+int_app_sessions__grouped",
-              "+stg_email__recipient_activity", "channels", "--indirect-selection", "cautious")
+              "+stg_email__recipient_activity", "+int_touchpoints__stage_assigned", "channels",
+              "--indirect-selection", "cautious")
     first = dbt(home, "build", *select)
     assert first.success, summary(first)
     db = home / "warehouse.duckdb"
@@ -317,7 +319,17 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     events = gzip.decompress(export.read_bytes()).splitlines(keepends=True)
     users = sorted({json.loads(e)["user_pseudo_id"] for e in events})
     gone = set(users[::3])  # every event of these visitors: their sessions vanish
-    kept = [e for e in events if json.loads(e)["user_pseudo_id"] not in gone]
+    # Visitors seen on other days whose only logins are on day 9 lose those logins: their
+    # sessions leave the customer, who keeps their orders (a customer partly rebuilt).
+    login_days: dict[str, set[str]] = {}
+    for path in sorted(folder.glob("ga4/*/events_*.ndjson.gz")):
+        for line in gzip.decompress(path.read_bytes()).splitlines():
+            e = json.loads(line)
+            login_days.setdefault(e["user_pseudo_id"], set()).update([path.parent.name] if e.get("user_id") else [])
+    unlinked = {u for u, days in login_days.items() if days == {day9.isoformat()} and u not in gone}
+    assert unlinked, "no visitor logs in on day 9 only: the unlinking case is not exercised"
+    kept = [e for e in events if json.loads(e)["user_pseudo_id"] not in gone
+            and not (json.loads(e)["user_pseudo_id"] in unlinked and json.loads(e).get("user_id"))]
     export.write_bytes(gzip.compress(b"".join(e for i, e in enumerate(kept) if i % 5)))  # others shrink
 
     def rewrite_csv(path: Path, drop: str | None = None, thin: bool = True) -> None:
@@ -354,6 +366,15 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     for sessions in ("int_web_sessions__grouped", "int_app_sessions__grouped"):
         vanished = {r[0] for r in before[sessions]} - {r[0] for r in incremental[sessions]}
         assert vanished, f"{sessions}: none lost all its events: the post-hook's delete was not exercised"
+    # identity stitching moved touches between customers (a login, a link the re-delivery
+    # removed), so the stage model's rebuild of the customers a touch left is exercised
+    columns = [c for (c,) in query(db, "select column_name from information_schema.columns where "
+                                       "table_name = 'int_touchpoints__stage_assigned' order by ordinal_position")]
+    tp, key = columns.index("touchpoint_id"), columns.index("customer_key")
+    keys_before = {r[tp]: r[key] for r in before["int_touchpoints__stage_assigned"]}
+    moved = {r[tp] for r in incremental["int_touchpoints__stage_assigned"]
+             if r[tp] in keys_before and keys_before[r[tp]] != r[key]}
+    assert moved, "no touch changed customer: the identity-change path was not exercised"
     for m in INCREMENTAL:
         assert incremental[m] != before[m], f"{m}: the new files changed nothing (test proves nothing)"
         assert incremental[m] == _table(db, schema[m], m), f"{m}: incremental differs from a full refresh"

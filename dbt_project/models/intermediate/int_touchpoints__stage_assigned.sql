@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='touchpoint_id',
+        on_schema_change='append_new_columns',
+        post_hook="delete from {{ this }} where touchpoint_id not in (select touchpoint_id from {{ ref('int_touchpoints__unioned') }})"
+    )
+}}
 -- Each touch with its customer (identity stitching) and its journey stage, decided by the
 -- customer's state when the touch happened and the rules in seeds/journey_stage_rules.csv
 -- (the one place the rules live; the lowest rule_priority that matches wins).
@@ -13,6 +22,15 @@
 --                          e-mail sent only to customers) more than
 --                          var('existing_customer_lead_hours') before their first order here,
 --                          or with no order here at all
+--
+-- Incremental by customer: a customer's stages depend on all of their touches, so a run
+-- rebuilds every customer with a touch loaded within var('late_data_lookback_days') of the
+-- newest load here, and every customer a touch moved to or from: identity stitching changed
+-- (a login linked an anonymous visitor, an earlier link arrived late, a corrected
+-- re-delivery removed one), the touch's resolved campaign changed (a campaign first seen in
+-- spend later), or the touch is gone (the post-hook deletes it). Found by comparing every
+-- touch's customer and campaign with the rows held here. Changing
+-- seeds/journey_stage_rules.csv or var('existing_customer_lead_hours') needs a --full-refresh.
 with
 
 touches as (
@@ -50,6 +68,48 @@ stitched_to_customers as (
         and by_appsflyer_id.identifier_value = touches.appsflyer_id
 ),
 
+{% if is_incremental() %}
+reprocess_since as (
+    {{ reprocess_loaded_after() }}
+),
+
+previous as (
+    select touchpoint_id, customer_key, campaign_id from {{ this }}
+),
+
+changed_touches as (
+    select
+        previous.customer_key as previous_customer_key,
+        stitched_to_customers.customer_key
+    from stitched_to_customers
+    full outer join previous
+        on previous.touchpoint_id = stitched_to_customers.touchpoint_id
+    where previous.customer_key is distinct from stitched_to_customers.customer_key
+        or previous.campaign_id is distinct from stitched_to_customers.campaign_id
+),
+
+customers_to_rebuild as (
+    select customer_key
+    from stitched_to_customers
+    where _loaded_at > (select loaded_after from reprocess_since)
+    union
+    select previous_customer_key from changed_touches where previous_customer_key is not null
+    union
+    select customer_key from changed_touches where customer_key is not null
+),
+
+touches_to_process as (
+    select stitched_to_customers.*
+    from stitched_to_customers
+    inner join customers_to_rebuild
+        on customers_to_rebuild.customer_key = stitched_to_customers.customer_key
+),
+{% else %}
+touches_to_process as (
+    select * from stitched_to_customers
+),
+{% endif %}
+
 sequenced as (
     select
         *,
@@ -61,7 +121,7 @@ sequenced as (
             partition by customer_key, case when touch_type = 'order' then 1 else 0 end
             order by touched_at, touchpoint_id
         ) as customer_type_touch_number
-    from stitched_to_customers
+    from touches_to_process
 ),
 
 customer_history as (
