@@ -283,11 +283,18 @@ def test_a_raw_table_without_files_yet_is_created_empty(built) -> None:
 
 INCREMENTAL_STAGING = ("stg_ga4__events", "stg_mmp__in_app_events", "stg_email__recipient_activity")
 INCREMENTAL = (*INCREMENTAL_STAGING, "int_web_sessions__grouped", "int_app_sessions__grouped",
-               "int_touchpoints__stage_assigned")
+               "int_touchpoints__stage_assigned", "fct_touchpoints", "int_attribution__touch_paths",
+               "dim_customers")
+# When a row's customer was rebuilt: differs between an incremental run and a full refresh
+# by design (it is the run's time), so the comparison leaves it out.
+REBUILD_MARKER = "_stage_assigned_at"
 
 
 def _table(db: Path, schema: str, name: str) -> list[tuple]:
-    return query(db, f"select * from {schema}.{name} order by all")
+    columns = [c for (c,) in query(db, "select column_name from information_schema.columns where table_schema = "
+                                       f"'{schema}' and table_name = '{name}' order by ordinal_position")]
+    listed = ", ".join(f'"{c}"' for c in columns if c != REBUILD_MARKER)
+    return query(db, f"select {listed} from {schema}.{name} order by all")
 
 
 def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
@@ -304,8 +311,8 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     home = tmp_path_factory.mktemp("incremental") / "jm"
     load_landing(home, DEMO["start"], 10, "first", landing=demo_landing)
     select = ("--select", "+int_web_sessions__grouped", "+int_app_sessions__grouped",
-              "+stg_email__recipient_activity", "+int_touchpoints__stage_assigned", "channels",
-              "--indirect-selection", "cautious")
+              "+stg_email__recipient_activity", "+fct_touchpoints", "+int_attribution__touch_paths", "+dim_customers",
+              "channels", "--indirect-selection", "cautious")
     first = dbt(home, "build", *select)
     assert first.success, summary(first)
     db = home / "warehouse.duckdb"
@@ -369,12 +376,31 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     # identity stitching moved touches between customers (a login, a link the re-delivery
     # removed), so the stage model's rebuild of the customers a touch left is exercised
     columns = [c for (c,) in query(db, "select column_name from information_schema.columns where "
-                                       "table_name = 'int_touchpoints__stage_assigned' order by ordinal_position")]
+                                       "table_name = 'int_touchpoints__stage_assigned' order by ordinal_position")
+               if c != REBUILD_MARKER]
     tp, key = columns.index("touchpoint_id"), columns.index("customer_key")
     keys_before = {r[tp]: r[key] for r in before["int_touchpoints__stage_assigned"]}
     moved = {r[tp] for r in incremental["int_touchpoints__stage_assigned"]
              if r[tp] in keys_before and keys_before[r[tp]] != r[key]}
     assert moved, "no touch changed customer: the identity-change path was not exercised"
+    # ...and some customer a touch left has no touch from the second load: only the move,
+    # not a new load, tells the models downstream of the stage model to rebuild it
+    left = {keys_before[t] for t in moved} - {r[key] for r in incremental["int_touchpoints__stage_assigned"]
+                                              if r[tp] in moved}
+    loaded_second = {lid for (lid,) in query(db, "select load_id from audit.load_ledger where run_id = 'second'")}
+    lid = columns.index("_load_id")
+    quiet = {k for k in left} - {r[key] for r in incremental["int_touchpoints__stage_assigned"]
+                                 if r[lid] in loaded_second}
+    assert quiet, "every customer a touch left also had a new load: the move path is not exercised alone"
+    paths_key = [c for (c,) in query(db, "select column_name from information_schema.columns where table_name = "
+                                         "'int_attribution__touch_paths' order by ordinal_position")
+                 if c != REBUILD_MARKER].index("customer_key")
+
+    def paths_of_quiet(rows: list[tuple]) -> list[tuple]:
+        return [r for r in rows if r[paths_key] in quiet]
+
+    assert paths_of_quiet(before["int_attribution__touch_paths"]) != \
+        paths_of_quiet(incremental["int_attribution__touch_paths"]), "the quiet customers' paths did not change"
     for m in INCREMENTAL:
         assert incremental[m] != before[m], f"{m}: the new files changed nothing (test proves nothing)"
         assert incremental[m] == _table(db, schema[m], m), f"{m}: incremental differs from a full refresh"

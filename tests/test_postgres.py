@@ -30,8 +30,9 @@ from pg_cluster import PgServer, PostgresUnavailable, pg_cluster
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
-# Lineage and load-time columns differ between two loads of the same files by design.
-LOAD_COLUMNS = ("_load_id", "_source_file", "_loaded_at", "_file_sha256", "loaded_at", "last_loaded_at")
+# Lineage, load-time and build-time columns differ between two loads of the same files by design.
+LOAD_COLUMNS = ("_load_id", "_source_file", "_loaded_at", "_file_sha256", "loaded_at", "last_loaded_at",
+                "_stage_assigned_at")
 KEY_MARTS = ("fct_spend_daily", "fct_touchpoints", "fct_engagement_daily", "dim_customers", "dim_campaigns",
              "dim_channels", "mart_journey_funnel", "mart_channel_stage_matrix")
 

@@ -15,8 +15,9 @@ from conftest import env_for
 TINY = {"start": date(2026, 1, 1), "days": 3, "customers": 40, "seed": 7}
 TINY_END = date(2026, 1, 3)
 FINAL = ("loaded", "partial", "quarantined", "skipped_duplicate")
-# Differ between two correct runs: ids, load times, and paths that name the home directory.
-VOLATILE = {"_load_id", "_loaded_at", "_source_file", "_quarantined_at", "last_loaded_at"}
+# Differ between two correct runs: ids, load and build times, and paths that name the home
+# directory.
+VOLATILE = {"_load_id", "_loaded_at", "_source_file", "_quarantined_at", "last_loaded_at", "_stage_assigned_at"}
 
 
 def tiny_landing(out: Path) -> Path:

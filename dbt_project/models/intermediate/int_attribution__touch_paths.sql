@@ -9,11 +9,30 @@
 --                         after the last order, or too long before the next one).
 -- Marketing touches are those of dim_channels.is_marketing_channel (not commerce/finance);
 -- dim_channels is read so that the rule lives in one place.
+--
+-- Incremental by customer (a customer's paths depend on all of their touches and orders):
+-- a run rebuilds every customer int_touchpoints__stage_assigned rebuilt since this table's
+-- last run (a newer _stage_assigned_at); the post-hook drops customers left without a
+-- marketing touch. Changing var('attribution_lookback_days') or dim_channels'
+-- is_marketing_channel needs a --full-refresh.
 {%- set lookback_days = var('attribution_lookback_days', 30) %}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='customer_key',
+        on_schema_change='append_new_columns',
+        post_hook="delete from {{ this }} where customer_key not in (select touches.customer_key from {{ ref('int_touchpoints__stage_assigned') }} as touches inner join {{ ref('dim_channels') }} as channels on channels.channel_id = touches.channel_id where channels.is_marketing_channel)"
+    )
+}}
 with
 
-touches as (
+all_touches as (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
+),
+
+touches as (
+    {{ rows_to_rebuild('all_touches', 'customer_key', changed_after='_stage_assigned_at') }}
 ),
 
 channels as (
@@ -29,7 +48,8 @@ marketing_touches as (
         touches.touchpoint_id,
         touches.customer_key,
         touches.channel_id,
-        touches.touched_at
+        touches.touched_at,
+        touches._stage_assigned_at
     from touches
     inner join channels
         on channels.channel_id = touches.channel_id
@@ -58,7 +78,8 @@ converting_paths as (
         channel_id,
         touched_at,
         cast({{ dbt.datediff('touched_at', 'converted_at', 'second') }} as double precision)
-            / 86400 as days_before_conversion
+            / 86400 as days_before_conversion,
+        _stage_assigned_at
     from touches_in_lookback
 ),
 
@@ -83,7 +104,8 @@ segmented as (
         touches_without_conversion.touchpoint_id,
         touches_without_conversion.customer_key,
         touches_without_conversion.channel_id,
-        touches_without_conversion.touched_at
+        touches_without_conversion.touched_at,
+        touches_without_conversion._stage_assigned_at
 ),
 
 non_converting_paths as (
@@ -96,7 +118,8 @@ non_converting_paths as (
         touchpoint_id,
         channel_id,
         touched_at,
-        cast(null as double precision) as days_before_conversion
+        cast(null as double precision) as days_before_conversion,
+        _stage_assigned_at
     from segmented
 ),
 
@@ -125,7 +148,8 @@ final as (
         touched_at,
         cast(touch_number as integer) as touch_number,
         cast(touches_in_path as integer) as touches_in_path,
-        days_before_conversion
+        days_before_conversion,
+        _stage_assigned_at
     from sequenced
 )
 

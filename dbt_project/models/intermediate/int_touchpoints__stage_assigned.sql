@@ -29,7 +29,8 @@
 -- (a login linked an anonymous visitor, an earlier link arrived late, a corrected
 -- re-delivery removed one), the touch's resolved campaign changed (a campaign first seen in
 -- spend later), or the touch is gone (the post-hook deletes it). Found by comparing every
--- touch's customer and campaign with the rows held here. Changing
+-- touch's customer and campaign with the rows held here. Rebuilt rows get a new
+-- _stage_assigned_at (macros/rebuild_marker.sql), which the models below follow. Changing
 -- seeds/journey_stage_rules.csv or var('existing_customer_lead_hours') needs a --full-refresh.
 with
 
@@ -226,7 +227,8 @@ final as (
         stage_rule_priority,
         _source_file,
         _load_id,
-        _loaded_at
+        _loaded_at,
+        {{ next_rebuild_marker() }} as _stage_assigned_at
     from stage_assigned
 )
 

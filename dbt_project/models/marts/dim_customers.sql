@@ -1,9 +1,25 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='customer_key',
+        on_schema_change='append_new_columns',
+        post_hook="delete from {{ this }} where customer_key not in (select customer_key from {{ ref('int_touchpoints__stage_assigned') }})"
+    )
+}}
 -- One row per stitched customer (int_customers__identity): first touch, first purchase,
 -- the furthest journey stage reached, orders and revenue.
+-- Incremental: every customer int_touchpoints__stage_assigned rebuilt since this table's
+-- last run (a newer _stage_assigned_at) is recomputed; customers left without a touch are
+-- deleted by the post-hook.
 with
 
-touches as (
+all_touches as (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
+),
+
+touches as (
+    {{ rows_to_rebuild('all_touches', 'customer_key', changed_after='_stage_assigned_at') }}
 ),
 
 stages as (
@@ -37,7 +53,8 @@ customer_totals as (
         max(case when bought_before_data then 1 else 0 end) = 1 as bought_before_data,
         count(*) as touches,
         sum(case when touch_type = 'order' then 1 else 0 end) as orders,
-        coalesce(sum(case when touch_type = 'order' then revenue_usd end), 0) as revenue_usd
+        coalesce(sum(case when touch_type = 'order' then revenue_usd end), 0) as revenue_usd,
+        max(_stage_assigned_at) as _stage_assigned_at
     from touches
     group by customer_key
 ),
@@ -76,7 +93,8 @@ final as (
         customer_totals.last_touch_at,
         cast(customer_totals.touches as {{ dbt.type_bigint() }}) as touches,
         cast(customer_totals.orders as {{ dbt.type_bigint() }}) as orders,
-        cast(customer_totals.revenue_usd as {{ money_type() }}) as revenue_usd
+        cast(customer_totals.revenue_usd as {{ money_type() }}) as revenue_usd,
+        customer_totals._stage_assigned_at
     from customer_totals
     inner join first_touches
         on first_touches.customer_key = customer_totals.customer_key

@@ -3,15 +3,15 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='touchpoint_id',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook="delete from {{ this }} where touchpoint_id not in (select touchpoint_id from {{ ref('int_touchpoints__stage_assigned') }})"
     )
 }}
 -- One row per person-level touch with its customer, channel, campaign and journey stage.
--- Incremental: a run re-processes every touch of every customer who has a touch loaded
--- within var('late_data_lookback_days') of the newest load already here. A customer's
--- stages depend on all their touches (a late first order changes later stages) and identity
--- stitching can move older anonymous touches to them, so the whole customer is rebuilt.
--- Touches removed by a corrected re-delivery need a --full-refresh.
+-- Incremental: a run copies every touch of every customer int_touchpoints__stage_assigned
+-- rebuilt since this table's last run (a newer _stage_assigned_at): customers with new
+-- touches and customers a touch moved to or from. Touches gone from it are deleted by the
+-- post-hook.
 with
 
 touches as (
@@ -19,7 +19,7 @@ touches as (
 ),
 
 touches_to_process as (
-    {{ rows_to_rebuild('touches', 'customer_key') }}
+    {{ rows_to_rebuild('touches', 'customer_key', changed_after='_stage_assigned_at') }}
 ),
 
 final as (
@@ -41,7 +41,8 @@ final as (
         cast(source_record_id as {{ dbt.type_string() }}) as source_record_id,
         cast(_source_file as {{ dbt.type_string() }}) as _source_file,
         cast(_load_id as {{ dbt.type_string() }}) as _load_id,
-        _loaded_at
+        _loaded_at,
+        _stage_assigned_at
     from touches_to_process
 )
 
