@@ -31,7 +31,8 @@
 -- spend later), or the touch is gone (the post-hook deletes it). Found by comparing every
 -- touch's customer and campaign with the rows held here. Rebuilt rows get a new
 -- _stage_assigned_at (macros/rebuild_marker.sql), which the models below follow. Changing
--- seeds/journey_stage_rules.csv or var('existing_customer_lead_hours') needs a --full-refresh.
+-- seeds/journey_stage_rules.csv, seeds/email_campaign_audiences.csv or
+-- var('existing_customer_lead_hours') needs a --full-refresh.
 with
 
 touches as (
