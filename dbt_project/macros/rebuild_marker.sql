@@ -1,8 +1,8 @@
 {#
     `_stage_assigned_at`: when int_touchpoints__stage_assigned last rebuilt a row's customer.
-    The models downstream of it (fct_touchpoints, int_attribution__touch_paths) rebuild the
-    customers whose rows carry a newer marker than any they hold, so they follow every
-    customer the stage model rebuilt: new touches, and touches that moved between customers
+    The models downstream of it (fct_touchpoints, dim_customers, int_attribution__touch_paths)
+    rebuild the customers whose rows carry a newer marker than any they hold, so they follow
+    every customer the stage model rebuilt: new touches, and touches that moved between customers
     without a new load. The run's start time, but never at or before the newest marker the
     table already holds (a worker's clock behind an earlier one's must not hide a rebuild).
 #}

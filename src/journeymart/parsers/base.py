@@ -400,6 +400,12 @@ def dig(obj: Any, *keys: str) -> Any:
     return obj
 
 
+def row_casts(tz: str) -> dict[str, Callable[[Any], Any]]:
+    """`cast_row`'s cast per column type: thousands separators accepted in decimals and ints,
+    naive timestamps read in `tz`."""
+    return {**CASTS, "decimal": to_money, "int": to_count, "timestamp": lambda v: to_timestamp(v, tz)}
+
+
 def cast_row(entity: Entity, values: dict[str, Any], *, tz: str,
              casts: dict[str, Callable[[Any], Any]] | None = None) -> dict[str, Any]:
     """Cast warehouse-named values by column type, with per-column overrides.
@@ -408,10 +414,7 @@ def cast_row(entity: Entity, values: dict[str, Any], *, tz: str,
     sheets write "12,345.00"), and PII source columns (entity.pii keys) pass through as text.
     """
     casts = casts or {}
-    default: dict[str, Callable[[Any], Any]] = {
-        **CASTS, "decimal": to_money, "int": to_count,
-        "timestamp": lambda v: to_timestamp(v, tz),
-    }
+    default = row_casts(tz)
     types = {**entity.columns, **{src: "string" for src in entity.pii}}
     out: dict[str, Any] = {}
     for col, v in values.items():
@@ -614,10 +617,7 @@ def _csv_columns(entity: Entity, table: CsvTable, targets: dict[str, tuple[str, 
     """`parse_csv_rowwise`'s records as columns: `cast_row`'s cast per target column, called
     once per distinct cell of the rows it casts; ragged rows keep their text (`uncast`)."""
     casts = casts or {}
-    default: dict[str, Callable[[Any], Any]] = {
-        **CASTS, "decimal": to_money, "int": to_count,
-        "timestamp": lambda v: to_timestamp(v, tz),
-    }
+    default = row_casts(tz)
     types = {**entity.columns, **{src: "string" for src in entity.pii}}
     position: dict[str, int] = {}
     for i, header in enumerate(table.names):

@@ -223,10 +223,7 @@ def _casts(entity: Entity) -> dict[str, Callable[[Any], Any]]:
     """What base.cast_row applies to each column for ga4.parse_events_rowwise."""
     from journeymart.parsers.ga4 import CASTS
 
-    default: dict[str, Callable[[Any], Any]] = {
-        **base.CASTS, "decimal": base.to_money, "int": base.to_count,
-        "timestamp": lambda v: base.to_timestamp(v, "UTC"),
-    }
+    default = base.row_casts("UTC")
     return {c: CASTS.get(c, default[t]) for c, t in entity.columns.items()}
 
 
