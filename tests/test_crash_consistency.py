@@ -4,7 +4,8 @@ command, and the warehouse equals a clean run's on the same landing data.
 Kill points (tests/fault_driver.py pauses the CLI at a named point; the kill is a real SIGKILL
 of the whole process group):
   ingest     while staging (the first staged Parquet file exists), then while publishing
-             (five files applied, the fifth inside its open transaction)
+             (five files applied: a first transaction of files committed, the next one open
+             with two or more files in it)
   transform  mid dbt build (inside the transaction building int_spend__unioned), then with
              the build and the mart checks done but nothing released
 After a kill, DuckDB may hold a .wal and Airflow's SQLite metadata a dag run still marked
@@ -27,6 +28,8 @@ import duckdb
 import pytest
 
 from conftest import env_for
+from journeymart.publish import publish_order, transactions
+from journeymart.stage import Manifest
 from warehouse_checks import (
     TINY,
     TINY_END,
@@ -50,12 +53,13 @@ def driver(point: str, *args: str) -> list[str]:
     return [sys.executable, str(DRIVER), point, *args]
 
 
-def kill_when(home: Path, cmd: list[str], ready: Callable[[], bool], timeout: float = 1500) -> None:
+def kill_when(home: Path, cmd: list[str], ready: Callable[[], bool], timeout: float = 1500,
+              env: dict[str, str] | None = None) -> None:
     """Start `cmd`, SIGKILL its process group as soon as `ready()`; it must not finish first."""
     log = home / f"killed-{time.monotonic_ns()}.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, env=env_for(home) | {"PYTHONUNBUFFERED": "1"}, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(cmd, env=env_for(home) | {"PYTHONUNBUFFERED": "1"} | (env or {}),
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + timeout
     while not ready():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -132,12 +136,27 @@ def test_ingest_killed_while_staging_and_publishing_reruns_to_the_clean_load(
     if db.exists():  # the publisher had not started: nothing was applied
         assert q(after_kill(crashed, tmp_path / "k1"), "select count(*) from audit.load_ledger") == [(0,)]
 
-    kill_when(crashed, driver("publish:5", "ingest", *RANGE), paused(crashed))
+    # Transactions of whole files: sized here so the first holds the first three files and
+    # the fifth file is applied inside the second, open one.
+    first_three = sum(r for (r,) in q(clean / "warehouse.duckdb", (
+        "select rows_in from audit.load_ledger where status <> 'missing' "
+        "order by partition_date, channel, file_name limit 3")))
+    kill_when(crashed, driver("publish:5", "ingest", *RANGE), paused(crashed),
+              env={"JOURNEYMART_PUBLISH_COMMIT_ROWS": str(first_three)})
     assert db.with_name("warehouse.duckdb.wal").exists(), "expected DuckDB to leave its WAL"
     assert "running" in dag_run_states(crashed, "ingest__exports")
     at_kill = after_kill(crashed, tmp_path / "k2", "publish:5")
-    # four files committed, the fifth (open transaction) rolled back whole: rows and ledger row
-    assert q(at_kill, "select count(*) from audit.load_ledger") == [(4,)]
+    publishing = max((crashed / "staging").iterdir(), key=lambda d: d.stat().st_mtime)  # the newer run's
+    staged = publish_order(Manifest.read(p) for p in publishing.glob("*.manifest.json"))
+    committed = []
+    for group in transactions(staged, first_three):
+        if len(committed) + len(group) >= 5:
+            break
+        committed += group
+    assert 1 <= len(committed) <= 3, "the kill must fall inside a transaction of two or more files"
+    # the committed transactions are there; the open one (with the fifth file) is rolled back
+    # whole: rows and ledger rows of each of its files
+    assert q(at_kill, "select load_id from audit.load_ledger order by 1") == sorted((m.load_id,) for m in committed)
     assert_exactly_once(at_kill)
 
     # the same command, to completion; it also clears the killed runs' staging folders

@@ -206,6 +206,15 @@ def test_demo_landing_loads_with_reconciling_ledger_and_no_email(demo_home: Path
     for e in registry.load().entities:
         assert q(demo_home, f"""select count(*) from raw.{e.table} where _source_file is null
                  or _file_sha256 is null or _row_number is null or _loaded_at is null or _load_id is null""") == [(0,)]
+        # Each file's rows carry that file's lineage (the publisher appends many files of a
+        # table in one statement): its ledger path and hash, and exactly its loaded rows.
+        per_load = q(demo_home, f"""select l.load_id, count(distinct r._row_number), l.rows_loaded,
+                                           bool_and(r._source_file = l.source_path and r._file_sha256 = l.sha256)
+                                    from raw.{e.table} r join audit.load_ledger l on l.load_id = r._load_id
+                                    group by l.load_id, l.rows_loaded""")
+        assert per_load and all(rows == loaded and same for _, rows, loaded, same in per_load), e.table
+        assert len(per_load) == q(demo_home, "select count(*) from audit.load_ledger "
+                                             "where channel || '__' || entity = ?", [e.table])[0][0]
     from journeymart.gx_docs import docs_index
 
     assert docs_index().exists()

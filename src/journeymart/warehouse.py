@@ -176,18 +176,34 @@ def deferred_checkpoints(con: Any, threshold: str = "1GB") -> Iterator[None]:
         con.execute(f"set checkpoint_threshold = '{before}'")
 
 
-def insert_parquet(con: Any, table: str, parquet: str, select: Sequence[str],
-                   constants: dict[str, Any]) -> None:
-    """Append the `select` columns of a staged Parquet file plus `constants` to `table`
-    (DuckDB reads the file in SQL; PostgreSQL gets it through COPY)."""
-    if is_postgres(con):
-        con.copy_parquet(table, parquet, select, constants)
+def insert_parquets(con: Any, table: str, select: Sequence[str],
+                    files: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Append the `select` columns of staged Parquet files to `table`, each file's rows with
+    its own constant columns (lineage). Every file gives the same constant names.
+
+    DuckDB reads them all in one statement: a statement per file paid per-statement set-up,
+    and its small appends were merged into the table at commit, ~36% more for a GA4 backfill
+    than one append that writes whole row groups (BENCHMARKS.md). PostgreSQL gets each file
+    through COPY.
+    """
+    if not files:
         return
-    names = [*select, *constants]
-    cols = ", ".join(f'"{c}"' for c in names)
-    picks = ", ".join([*(f'"{c}"' for c in select), *("?" for _ in constants)])
-    con.execute(f"insert into {table} ({cols}) select {picks} from read_parquet(?)",
-                [*constants.values(), parquet])
+    if is_postgres(con):
+        for parquet, constants in files:
+            con.copy_parquet(table, parquet, select, constants)
+        return
+    names = list(files[0][1])
+    cols = ", ".join(f'"{c}"' for c in [*select, *names])
+    picks = ", ".join([*(f'p."{c}"' for c in select), *(f'l."{c}"' for c in names)])
+    row = "(" + ", ".join("?" * (len(names) + 1)) + ")"
+    lineage = ", ".join(f'"{c}"' for c in ["_parquet", *names])
+    params: list[Any] = [[parquet for parquet, _ in files]]
+    for parquet, constants in files:
+        params += [parquet, *(constants[c] for c in names)]
+    con.execute(f"insert into {table} ({cols}) select {picks} "
+                f"from read_parquet(?, filename = true) as p "
+                f"join (values {', '.join([row] * len(files))}) as l({lineage}) on l._parquet = p.filename",
+                params)
 
 
 def raw_table_ddl(entity: Entity) -> str:
