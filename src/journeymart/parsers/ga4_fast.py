@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -126,8 +127,9 @@ def read_events(data: bytes, name: str, entity: Entity, channel: Channel) -> Par
         numbers.append(i)
     if not events:
         raise Unproven("no data lines")
-    frame = pd.DataFrame(_columns(entity, channel, events, numbers), dtype=object)
-    return Parsed(frame.where(frame.notna(), None), len(events), ())
+    # Every cell is a cast's output (str, int, Decimal, date, datetime or None; a cast never
+    # returns NaN or NaT), so the row loop's `where(notna, None)` would change nothing here.
+    return Parsed(pd.DataFrame(_columns(entity, channel, events, numbers), dtype=object), len(events), ())
 
 
 def _param(v: _Value | None | Any) -> Any:
@@ -172,24 +174,31 @@ def _columns(entity: Entity, channel: Channel, events: list[_Event], numbers: li
     def param(k: str) -> list[Any]:
         return params[k]
 
+    parents = {name: list(map(attrgetter(name), events))
+               for name in ("collected_traffic_source", "traffic_source", "ecommerce", "device", "geo")}
+
+    def top(name: str) -> list[Any]:
+        return list(map(attrgetter(name), events))
+
     def nested(obj: str, attr: str) -> list[Any]:
-        return [None if (o := getattr(e, obj)) is None else getattr(o, attr) for e in events]
+        get = attrgetter(attr)
+        return [None if o is None else get(o) for o in parents[obj]]
 
     def first(a: list[Any], b: list[Any]) -> list[Any]:
         return [x or y for x, y in zip(a, b, strict=True)]
 
-    names = [e.event_name for e in events]
+    names = top("event_name")
     revenue = [r if r is not None or n != "purchase" else v
                for r, n, v in zip(nested("ecommerce", "purchase_revenue"), names, param("value"), strict=True)]
     currency = [c if c is not None or r is None else channel.currency
                 for c, r in zip(param("currency"), revenue, strict=True)]
     raw: dict[str, list[Any]] = {
-        "event_date": [e.event_date for e in events],
-        "event_timestamp": [e.event_timestamp for e in events],
+        "event_date": top("event_date"),
+        "event_timestamp": top("event_timestamp"),
         "event_name": names,
-        "event_bundle_sequence_id": [e.event_bundle_sequence_id for e in events],
-        "user_pseudo_id": [e.user_pseudo_id for e in events],
-        "user_id": [e.user_id for e in events],
+        "event_bundle_sequence_id": top("event_bundle_sequence_id"),
+        "user_pseudo_id": top("user_pseudo_id"),
+        "user_id": top("user_id"),
         "ga_session_id": param("ga_session_id"),
         "ga_session_number": param("ga_session_number"),
         "page_location": param("page_location"),
@@ -205,7 +214,7 @@ def _columns(entity: Entity, channel: Channel, events: list[_Event], numbers: li
         "purchase_revenue": revenue,
         "currency": currency,
         "engagement_time_msec": param("engagement_time_msec"),
-        "platform": [e.platform for e in events],
+        "platform": top("platform"),
         "device_category": nested("device", "category"),
         "country": nested("geo", "country"),
         "event_params": [_params_json(e.event_params) for e in events],
@@ -229,9 +238,13 @@ def _casts(entity: Entity) -> dict[str, Callable[[Any], Any]]:
 
 def _cast_column(cast: Callable[[Any], Any], values: list[Any]) -> list[Any]:
     # The casts are pure functions of a str or None: one call per distinct value (a file
-    # holds one event_date, a few hundred page URLs).
+    # holds one event_date, a few hundred page URLs), or per value where most are distinct
+    # (timestamps, event_params): there a lookup table costs more than it saves.
     try:
-        done = {v: cast(v) for v in set(values)}
+        distinct = set(values)
+        if len(distinct) * 2 > len(values):
+            return list(map(cast, values))
+        done = {v: cast(v) for v in distinct}
     except Exception as exc:  # noqa: BLE001 - the loop raises it too, for its first such row
         raise Unproven(f"a cast raised {type(exc).__name__}") from exc
     return list(map(done.__getitem__, values))
