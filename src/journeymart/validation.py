@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from journeymart.config import REPO_ROOT
@@ -307,10 +308,16 @@ def with_batch_columns(entity: Entity, frame: pd.DataFrame, partition: date,
                        file_index: int = 0) -> pd.DataFrame:
     """Add the loader's per-row columns for one file (see FILE / WINDOW_*)."""
     start, end = window_bounds(entity, partition)
-    extra = {FILE: file_index, WINDOW_START: start, WINDOW_END: end}
+    extra = {FILE: file_index, WINDOW_START: _constant(start, len(frame)), WINDOW_END: _constant(end, len(frame))}
     if PARSE_ERROR not in frame.columns:
         extra[PARSE_ERROR] = None
-    return frame.assign(**extra).astype({WINDOW_START: object, WINDOW_END: object})
+    return frame.assign(**extra)
+
+
+def _constant(value: Any, rows: int) -> np.ndarray:
+    """An object column holding `value` in every row, as a datetime column cast to object
+    holds it (a pandas Timestamp), without the cast's conversion of every row."""
+    return np.full(rows, pd.Timestamp(value) if isinstance(value, datetime) else value, dtype=object)
 
 
 def validate(entity: Entity, frame: pd.DataFrame, partition: date) -> Outcome:

@@ -120,7 +120,7 @@ def csv_rows(text: str, *, header_startswith: str | None = None) -> tuple[list[s
     def rows() -> Iterator[tuple[int, list[str]]]:
         n = 0
         for cells in reader:
-            if not cells or all(not c.strip() for c in cells):
+            if not any(map(str.strip, cells)):  # no cells, or only blank ones
                 continue
             n += 1
             yield n, cells
