@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 import pandas as pd
@@ -19,7 +18,15 @@ def normalise_email(value: str) -> str:
 def hash_identifier(value: str | None, key: bytes) -> str | None:
     if value is None:
         return None
-    return hmac.new(key, normalise_email(str(value)).encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, normalise_email(str(value)).encode(), "sha256").hex()
+
+
+def _hash_column(values: list[object], key: bytes) -> list[str | None]:
+    if set(map(type, values)) <= {str, type(None)}:
+        # once per distinct address: one recurs on every open and click it makes
+        hashes = {v: hash_identifier(v, key) for v in set(values)}  # type: ignore[arg-type]
+        return list(map(hashes.__getitem__, values))
+    return [hash_identifier(v, key) for v in values]  # type: ignore[arg-type]  # 1 and True are one dict key
 
 
 def hash_pii(entity: Entity, frame: pd.DataFrame, key: bytes | None = None) -> pd.DataFrame:
@@ -30,7 +37,7 @@ def hash_pii(entity: Entity, frame: pd.DataFrame, key: bytes | None = None) -> p
     frame = frame.copy()
     for native, hashed in entity.pii.items():
         if native in frame.columns:
-            frame[hashed] = [hash_identifier(v, key) for v in frame[native]]
+            frame[hashed] = _hash_column(frame[native].tolist(), key)
             frame = frame.drop(columns=[native])
         elif hashed not in frame.columns:
             frame[hashed] = None

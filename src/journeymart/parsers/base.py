@@ -611,6 +611,17 @@ def _as_is(v: Any) -> Any:
     return v
 
 
+def cast_distinct(cast: Callable[[Any], Any], values: list[Any]) -> list[Any]:
+    """`[cast(v) for v in values]` for a pure `cast` of hashable values: one call per distinct
+    value (a day of app events holds a few dozen event names); straight through when every
+    value is distinct (event timestamps), where a lookup table would only add its cost."""
+    distinct = set(values)
+    if len(distinct) == len(values):
+        return list(map(cast, values))
+    done = {v: cast(v) for v in distinct}
+    return list(map(done.__getitem__, values))
+
+
 def _csv_columns(entity: Entity, table: CsvTable, targets: dict[str, tuple[str, ...]],
                  absent: list[str], *, tz: str, casts: dict[str, Callable[[Any], Any]] | None,
                  ) -> dict[str, list[Any]]:
@@ -632,9 +643,11 @@ def _csv_columns(entity: Entity, table: CsvTable, targets: dict[str, tuple[str, 
         cells = [c[i] if i < len(c) else None for _, c in table.rows]
         for t in ts:
             cast = casts.get(t) or default.get(types.get(t, ""), _as_is)
+            if not table.ragged:
+                out[t] = cast_distinct(cast, cells)
+                continue
             done = {v: cast(v) for v in {v for v, r in zip(cells, ragged, strict=True) if not r}}
-            out[t] = ([to_str(v) if r else done[v] for v, r in zip(cells, ragged, strict=True)]
-                      if table.ragged else list(map(done.__getitem__, cells)))
+            out[t] = [to_str(v) if r else done[v] for v, r in zip(cells, ragged, strict=True)]
     out[ROW_NUMBER] = numbers
     out[PARSE_ERROR] = [table.ragged_reason(n) if r else None for n, r in zip(numbers, ragged, strict=True)]
     return out

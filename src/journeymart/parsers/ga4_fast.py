@@ -237,14 +237,8 @@ def _casts(entity: Entity) -> dict[str, Callable[[Any], Any]]:
 
 
 def _cast_column(cast: Callable[[Any], Any], values: list[Any]) -> list[Any]:
-    # The casts are pure functions of a str or None: one call per distinct value (a file
-    # holds one event_date, a few hundred page URLs), or per value where most are distinct
-    # (timestamps, event_params): there a lookup table costs more than it saves.
+    # The casts are pure functions of a str or None.
     try:
-        distinct = set(values)
-        if len(distinct) * 2 > len(values):
-            return list(map(cast, values))
-        done = {v: cast(v) for v in distinct}
+        return base.cast_distinct(cast, values)
     except Exception as exc:  # noqa: BLE001 - the loop raises it too, for its first such row
         raise Unproven(f"a cast raised {type(exc).__name__}") from exc
-    return list(map(done.__getitem__, values))
