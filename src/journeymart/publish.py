@@ -30,10 +30,10 @@ from journeymart.warehouse import (
 )
 
 FINAL = ("loaded", "partial", "quarantined", "skipped_duplicate")
-# Files are applied in one transaction until it holds this many rows. A transaction per file
-# paid a WAL sync per file, and DuckDB writes a small append twice (WAL, then checkpoint) but
-# an append of whole row groups (122,880 rows) once, straight into the database file: a
-# year's backfill publishes ~5,600 files (BENCHMARKS.md). Set 1 for a transaction per file.
+# Files are applied in one transaction until it holds this many rows. DuckDB writes a small
+# committed append twice (WAL, then checkpoint) but an append of whole row groups (122,880
+# rows) once, straight into the database file; a year's backfill publishes ~5,600 files, most
+# far smaller than a row group (BENCHMARKS.md). Set 1 for a transaction per file.
 COMMIT_ROWS = int(os.environ.get("JOURNEYMART_PUBLISH_COMMIT_ROWS", "500000"))
 
 
@@ -56,9 +56,12 @@ class MissingDelivery:
 
 @dataclass
 class Appends:
-    """The staged Parquet files a transaction appends, per target table, applied together
-    (`flush`): before anything deletes from the tables, and before the commit."""
+    """One transaction's state: the staged Parquet files it appends, per target table,
+    applied together (`flush`) before anything deletes from the tables and before the
+    commit; the tables it has made sure exist; its start time."""
     files: dict[tuple[str, tuple[str, ...]], list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    tables: set[str] = field(default_factory=set)  # entity tables created (if missing) in it
+    started_at: datetime | None = None  # the transaction's now(): every file's load time
 
     def add(self, table: str, parquet: str, select: list[str], constants: dict[str, Any]) -> None:
         self.files.setdefault((table, tuple(select)), []).append((parquet, constants))
@@ -125,8 +128,10 @@ def apply_manifest(con: Any, m: Manifest, summary: PublishSummary, appends: Appe
 
     entity = reg.load().channel(m.channel).entity(m.entity)
     table = entity.table
-    con.execute(raw_table_ddl(entity))
-    con.execute(quarantine_table_ddl(table))
+    if table not in pending.tables:
+        con.execute(raw_table_ddl(entity))
+        con.execute(quarantine_table_ddl(table))
+        pending.tables.add(table)
 
     # A corrected re-delivery for the same channel, entity and date replaces its predecessor.
     preds = [r[0] for r in con.execute(
@@ -142,7 +147,7 @@ def apply_manifest(con: Any, m: Manifest, summary: PublishSummary, appends: Appe
                     f"where load_id in ({marks})", [m.load_id, *preds])
         summary.count("superseded")
 
-    loaded_at = now(con)
+    pending.started_at = loaded_at = pending.started_at or now(con)
     lineage = {"_source_file": m.source_path, "_file_sha256": m.sha256, "_load_id": m.load_id}
     if m.good_parquet:
         pending.add(f"raw.{table}", m.good_parquet, [*entity.columns, "_row_number"],
