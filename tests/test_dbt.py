@@ -297,6 +297,14 @@ def _table(db: Path, schema: str, name: str) -> list[tuple]:
     return query(db, f"select {listed} from {schema}.{name} order by all")
 
 
+def _ga_session(event: dict[str, Any]) -> Any:
+    return next((p["value"] for p in event.get("event_params") or [] if p["key"] == "ga_session_id"), None)
+
+
+def _session_of(event: dict[str, Any]) -> tuple[str, str]:
+    return event["user_pseudo_id"], json.dumps(_ga_session(event), sort_keys=True)
+
+
 def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
         tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> None:
     """Ten days built, then four more days and corrected re-deliveries loaded: day 9's GA4
@@ -309,7 +317,22 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     import io
 
     home = tmp_path_factory.mktemp("incremental") / "jm"
-    load_landing(home, DEMO["start"], 10, "first", landing=demo_landing)
+    shutil.copytree(demo_landing, home / "landing")
+    # A session across midnight: one event of a day-9 session copied into day 8's export
+    # (23:59 UTC). The corrected day-9 export below drops that session's day-9 events, so
+    # only the first load still holds the session, and it must be re-grouped all the same.
+    day8 = DEMO["start"] + timedelta(days=7)
+    day9_events = [json.loads(e) for e in gzip.decompress(
+        (home / "landing" / "ga4" / f"{day8 + timedelta(days=1)}" / f"events_{day8 + timedelta(days=1):%Y%m%d}.ndjson.gz")
+        .read_bytes()).splitlines()]
+    day9_users = sorted({e["user_pseudo_id"] for e in day9_events})
+    spanning = next(e for e in day9_events if e["user_pseudo_id"] not in set(day9_users[::3]) and _ga_session(e))
+    midnight = int(datetime.combine(day8 + timedelta(days=1), datetime.min.time(), ZoneInfo("UTC")).timestamp())
+    day8_export = home / "landing" / "ga4" / f"{day8}" / f"events_{day8:%Y%m%d}.ndjson.gz"
+    day8_lines = gzip.decompress(day8_export.read_bytes()).rstrip(b"\n") + b"\n"
+    late = dict(spanning, event_date=f"{day8:%Y%m%d}", event_timestamp=str((midnight - 60) * 1_000_000))
+    day8_export.write_bytes(gzip.compress(day8_lines + json.dumps(late).encode() + b"\n"))
+    load_landing(home, DEMO["start"], 10, "first")
     select = ("--select", "+int_web_sessions__grouped", "+int_app_sessions__grouped",
               "+stg_email__recipient_activity", "+fct_touchpoints", "+int_attribution__touch_paths", "+dim_customers",
               "channels", "--indirect-selection", "cautious")
@@ -336,25 +359,39 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     unlinked = {u for u, days in login_days.items() if days == {day9.isoformat()} and u not in gone}
     assert unlinked, "no visitor logs in on day 9 only: the unlinking case is not exercised"
     kept = [e for e in events if json.loads(e)["user_pseudo_id"] not in gone
-            and not (json.loads(e)["user_pseudo_id"] in unlinked and json.loads(e).get("user_id"))]
+            and not (json.loads(e)["user_pseudo_id"] in unlinked and json.loads(e).get("user_id"))
+            and _session_of(json.loads(e)) != _session_of(spanning)]
     export.write_bytes(gzip.compress(b"".join(e for i, e in enumerate(kept) if i % 5)))  # others shrink
 
-    def rewrite_csv(path: Path, drop: str | None = None, thin: bool = True) -> None:
-        """Without the rows of install `drop`, and without every fifth row when `thin`."""
+    def rewrite_csv(path: Path, drop: frozenset[str] = frozenset(), thin: bool = True) -> None:
+        """Without the rows of the installs in `drop`, and without every fifth row when `thin`."""
         with path.open(newline="") as f:
             header, *body = list(csv.reader(f))
         if drop:
-            body = [r for r in body if r[header.index("AppsFlyer ID")] != drop]
+            body = [r for r in body if r[header.index("AppsFlyer ID")] not in drop]
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerows([header, *(r for i, r in enumerate(body) if not thin or i % 5)])
         path.write_text(out.getvalue(), newline="")
 
-    # one install removed from every file it is in (its sessions vanish), day 9 thinned
+    # one install removed from every file it is in (its sessions vanish), day 9 thinned, and
+    # an install also active on a day not delivered again loses all of its day-9 events
+    def installs(path: Path) -> set[str]:
+        with path.open(newline="") as f:
+            return {r["AppsFlyer ID"] for r in csv.DictReader(f)}
+
+    app_files = sorted(folder.glob("mmp/*/in_app_events_*.csv"))
     app_day9 = folder / "mmp" / day9.isoformat() / f"in_app_events_{day9.isoformat()}.csv"
-    with app_day9.open(newline="") as f:
-        install = sorted(r["AppsFlyer ID"] for r in csv.DictReader(f))[0]
-    for path in sorted(folder.glob("mmp/*/in_app_events_*.csv")):
-        rewrite_csv(path, drop=install, thin=path == app_day9)
+    install = sorted(installs(app_day9))[0]
+    untouched = [p for p in app_files if p != app_day9 and install not in installs(p)]
+    first_load = {(DEMO["start"] + timedelta(days=d)).isoformat() for d in range(10)}
+    later = [p for p in app_files if p.parent.name not in first_load or p not in untouched and p != app_day9]
+    also_elsewhere = sorted((installs(app_day9) - {install} - set().union(*map(installs, later)))
+                            & set().union(*(installs(p) for p in untouched if p.parent.name in first_load)))
+    assert also_elsewhere, "no day-9 install is active on a day not delivered again: held-day rebuild not exercised"
+    for path in app_files:
+        if path not in untouched:
+            rewrite_csv(path, drop=frozenset({install, also_elsewhere[0]} if path == app_day9 else {install}),
+                        thin=path == app_day9)
     rewrite_csv(folder / "email" / day9.isoformat() / f"recipient_activity_{day9.isoformat()}.csv")
     load_landing(home, DEMO["start"], DEMO["days"], "second")
     superseded = query(db, "select channel, count(*) from audit.load_ledger where status = 'superseded' group by 1")
@@ -373,6 +410,25 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     for sessions in ("int_web_sessions__grouped", "int_app_sessions__grouped"):
         vanished = {r[0] for r in before[sessions]} - {r[0] for r in incremental[sessions]}
         assert vanished, f"{sessions}: none lost all its events: the post-hook's delete was not exercised"
+    # the session across midnight lost its day-9 events and nothing of it was loaded again
+    web = [c for (c,) in query(db, "select column_name from information_schema.columns where "
+                                   "table_name = 'int_web_sessions__grouped' order by ordinal_position")]
+    user, started, ended = (web.index(c) for c in ("user_pseudo_id", "session_started_at", "session_ended_at"))
+
+    def spanning_session_ends(rows: list[tuple]) -> list[int]:
+        return [int(r[ended].timestamp()) for r in rows
+                if r[user] == spanning["user_pseudo_id"] and int(r[started].timestamp()) == midnight - 60]
+
+    assert spanning_session_ends(before["int_web_sessions__grouped"])[0] > midnight
+    assert spanning_session_ends(incremental["int_web_sessions__grouped"]) == [midnight - 60]
+    app = [c for (c,) in query(db, "select column_name from information_schema.columns where "
+                                   "table_name = 'int_app_sessions__grouped' order by ordinal_position")].index("appsflyer_id")
+
+    def sessions_of(rows: list[tuple], appsflyer_id: str) -> list[tuple]:
+        return sorted(r for r in rows if r[app] == appsflyer_id)
+
+    assert sessions_of(before["int_app_sessions__grouped"], also_elsewhere[0]) != \
+        sessions_of(incremental["int_app_sessions__grouped"], also_elsewhere[0]) != []
     # identity stitching moved touches between customers (a login, a link the re-delivery
     # removed), so the stage model's rebuild of the customers a touch left is exercised
     columns = [c for (c,) in query(db, "select column_name from information_schema.columns where "

@@ -12,8 +12,10 @@
 -- One person-level app touch per session, like one web touch per GA4 session.
 -- Incremental by install: session numbers count from an install's first event, so a run
 -- re-sessions every install with an event staged within var('late_data_lookback_days') of
--- the newest load here, from all of its events (delete+insert on appsflyer_id); installs
--- whose every event a corrected re-delivery removed are dropped by the post-hook.
+-- the newest load here, and every install with a session held here within a day of a day
+-- such a load brought events for (a corrected re-delivery may remove all of an install's
+-- events of that day), from all of its events (delete+insert on appsflyer_id); installs
+-- whose every event a re-delivery removed are dropped by the post-hook.
 with
 
 all_app_events as (
@@ -21,7 +23,8 @@ all_app_events as (
 ),
 
 app_events as (
-    {{ rows_to_rebuild('all_app_events', 'appsflyer_id') }}
+    {{ rows_to_rebuild('all_app_events', 'appsflyer_id',
+                       held_span=('session_started_at', 'session_ended_at'), day='cast(event_at as date)') }}
 ),
 
 gaps_marked as (

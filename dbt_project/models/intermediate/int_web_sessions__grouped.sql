@@ -10,10 +10,12 @@
 -- GA4 events grouped into web sessions (user_pseudo_id × ga_session_id), with the session's
 -- traffic source/medium, its landing page and the registry channel that owns that traffic.
 -- Incremental: a run re-groups every session with an event staged within
--- var('late_data_lookback_days') of the newest load here, from all of that session's events
--- (a session can span two daily files); sessions whose every event a corrected re-delivery
--- removed are dropped by the post-hook. Changing seeds/channel_source_mapping.csv needs a
--- --full-refresh.
+-- var('late_data_lookback_days') of the newest load here, and every session held here within
+-- a day of a date such a load brought events for, from all of that session's events (a
+-- session can span two daily files: a corrected re-delivery of one day may remove all of a
+-- session's events of that day and leave the other day's). Sessions whose every event a
+-- re-delivery removed are dropped by the post-hook. Changing seeds/channel_source_mapping.csv
+-- needs a --full-refresh.
 with
 
 all_events as (
@@ -21,7 +23,8 @@ all_events as (
 ),
 
 events as (
-    {{ rows_to_rebuild('all_events', 'session_key') }}
+    {{ rows_to_rebuild('all_events', 'session_key',
+                       held_span=('session_started_at', 'session_ended_at'), day='property_date') }}
 ),
 
 ordered_within_session as (
