@@ -22,11 +22,12 @@ def hash_identifier(value: str | None, key: bytes) -> str | None:
 
 
 def _hash_column(values: list[object], key: bytes) -> list[str | None]:
+    # Once per distinct address (one recurs on every open and click it makes), when every
+    # cell is text: 1 and True would share a dict key, yet hash differently as text.
     if set(map(type, values)) <= {str, type(None)}:
-        # once per distinct address: one recurs on every open and click it makes
         hashes = {v: hash_identifier(v, key) for v in set(values)}  # type: ignore[arg-type]
         return list(map(hashes.__getitem__, values))
-    return [hash_identifier(v, key) for v in values]  # type: ignore[arg-type]  # 1 and True are one dict key
+    return [hash_identifier(v, key) for v in values]  # type: ignore[arg-type]
 
 
 def hash_pii(entity: Entity, frame: pd.DataFrame, key: bytes | None = None) -> pd.DataFrame:

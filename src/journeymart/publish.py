@@ -21,6 +21,7 @@ from typing import Any
 from journeymart import registry as reg
 from journeymart.stage import Manifest
 from journeymart.warehouse import (
+    capped_memory,
     connect,
     deferred_checkpoints,
     insert_parquets,
@@ -35,6 +36,8 @@ FINAL = ("loaded", "partial", "quarantined", "skipped_duplicate")
 # rows) once, straight into the database file; a year's backfill publishes ~5,600 files, most
 # far smaller than a row group (BENCHMARKS.md). Set 1 for a transaction per file.
 COMMIT_ROWS = int(os.environ.get("JOURNEYMART_PUBLISH_COMMIT_ROWS", "500000"))
+# DuckDB's memory limit while publishing (warehouse.capped_memory).
+MEMORY_LIMIT = os.environ.get("JOURNEYMART_PUBLISH_MEMORY_LIMIT", "2GB")
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ def publish(manifest_paths: Iterable[Path], missing: Iterable[MissingDelivery] =
             run_id: str = "manual", db: Path | None = None) -> PublishSummary:
     summary = PublishSummary()
     manifests = publish_order(Manifest.read(p) for p in manifest_paths)
-    with connect(db) as con, deferred_checkpoints(con):
+    with connect(db) as con, deferred_checkpoints(con), capped_memory(con, MEMORY_LIMIT):
         for group in transactions(manifests, COMMIT_ROWS):
             con.begin()
             try:

@@ -176,15 +176,41 @@ def deferred_checkpoints(con: Any, threshold: str = "1GB") -> Iterator[None]:
         con.execute(f"set checkpoint_threshold = '{before}'")
 
 
+@contextmanager
+def capped_memory(con: Any, limit: str) -> Iterator[None]:
+    """DuckDB's memory_limit at `limit` while the caller runs, then back as it was.
+
+    DuckDB keeps the blocks it writes in its buffer pool, up to memory_limit (80% of RAM by
+    default): a year's backfill, appended a transaction of ~500k rows at a time, left the
+    publisher at 13 GB of RSS. The publisher reads each staged file once and needs no cache;
+    capped at 1 GB, 60 days published as fast and peaked at 1.2 GB (BENCHMARKS.md).
+    PostgreSQL: nothing to do.
+    """
+    if is_postgres(con):
+        yield
+        return
+
+    def current() -> str:
+        return con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+    before = current()
+    con.execute(f"set memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.execute("reset memory_limit")
+        if current() != before:  # a limit someone set (the string rounds: only then use it)
+            con.execute(f"set memory_limit = '{before}'")
+
+
 def insert_parquets(con: Any, table: str, select: Sequence[str],
                     files: Sequence[tuple[str, dict[str, Any]]]) -> None:
     """Append the `select` columns of staged Parquet files to `table`, each file's rows with
     its own constant columns (lineage). Every file gives the same constant names.
 
-    DuckDB reads them all in one statement: a statement per file paid per-statement set-up,
-    and its small appends were merged into the table at commit, ~36% more for a GA4 backfill
-    than one append that writes whole row groups (BENCHMARKS.md). PostgreSQL gets each file
-    through COPY.
+    DuckDB reads them all in one statement (`filename` tells the files' rows apart): for 60
+    days of GA4 files in transactions of ~500k rows, 6.3 s instead of 9.8 s with a statement
+    per file (BENCHMARKS.md). PostgreSQL gets each file through COPY.
     """
     if not files:
         return
@@ -195,7 +221,7 @@ def insert_parquets(con: Any, table: str, select: Sequence[str],
     names = list(files[0][1])
     cols = ", ".join(f'"{c}"' for c in [*select, *names])
     picks = ", ".join([*(f'p."{c}"' for c in select), *(f'l."{c}"' for c in names)])
-    row = "(" + ", ".join("?" * (len(names) + 1)) + ")"
+    row = "(" + ", ".join(["?"] * (len(names) + 1)) + ")"
     lineage = ", ".join(f'"{c}"' for c in ["_parquet", *names])
     params: list[Any] = [[parquet for parquet, _ in files]]
     for parquet, constants in files:
