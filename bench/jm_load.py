@@ -8,6 +8,7 @@ result store. Run with JOURNEYMART_HOME / JOURNEYMART_LANDING_URL set by the cal
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -95,14 +96,23 @@ def load(start: date, end: date, workers: int, channels: list[str] | None = None
             manifests += stage_batch_inline(b)
             SW.add("stage_channel", b["channel"], time.perf_counter() - t1)
     t_stage = time.perf_counter() - t0
+    # ru_maxrss of the whole contender is the largest of its processes; these say which
+    rss = {"stage_workers": _max_rss_mb(resource.RUSAGE_CHILDREN),
+           "before_publish": _max_rss_mb(resource.RUSAGE_SELF)}
 
     t0 = time.perf_counter()
     summary = publish_run(manifests, missing, RUN_ID)
     t_publish = time.perf_counter() - t0
+    rss["after_publish"] = _max_rss_mb(resource.RUSAGE_SELF)
     return {"walls": {"plan": t_plan, "stage": t_stage, "publish": t_publish},
+            "peak_rss_mb": rss,
             "load_s": t_plan + t_stage + t_publish, "stages": SW.seconds,
             "files": len(manifests), "by_status": summary.by_status,
             "rows_loaded": summary.rows_loaded, "rows_quarantined": summary.rows_quarantined}
+
+
+def _max_rss_mb(who: int) -> float:
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # Linux: KiB
 
 
 def stage_batch_inline(batch: dict[str, Any]) -> list[str]:

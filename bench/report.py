@@ -90,6 +90,8 @@ def metrics(run: dict[str, Any]) -> dict[str, Any]:
         ga4 = jm["rows"].get("ga4__events", 0)
         out["backfill"] = {"ga4_events": ga4, "load_s": jm["load_s"], "measured": ga4 >= BACKFILL_EVENTS,
                            "projected_10m_s": jm["load_s"] * BACKFILL_EVENTS / ga4 if ga4 else None}
+        if "peak_rss_mb" in jm:
+            out["jm_rss"] = jm["peak_rss_mb"]
     day, short = _ok(c, "journeymart_dbt_day"), _ok(c, "journeymart_short_dbt_day")
     if day:
         out["dbt"] = day
@@ -165,6 +167,10 @@ def write_markdown(run: dict[str, Any], path: Path) -> None:
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in ge["stages_s"].items())
         lines += ["", f"journeymart stages (summed over tasks): {stages}. GE (validate + result store) "
                   f"{ge['ge_s']:.1f} s of {ge['serial_load_s']:.1f} s = {ge['share']:.0%}."]
+    if rss := m.get("jm_rss"):
+        lines += ["", f"journeymart peak RSS by part: largest stage worker {rss['stage_workers']:,.0f} MB; "
+                  f"load process {rss['before_publish']:,.0f} MB before publishing, "
+                  f"{rss['after_publish']:,.0f} MB after."]
     if d := m.get("dbt"):
         lines += ["", f"dbt build full {d['dbt_full_s']:.1f} s; one more day: ingest {d['day_ingest_s']:.1f} s "
                   f"({d['day_rows']:,} rows) + dbt build incremental {d['dbt_incremental_s']:.1f} s."]

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from conftest import DEMO, env_for, write
-from journeymart import registry
+from journeymart import publish, registry
 from journeymart.ingest import missing_deliveries, run_window
 
 DAY = date(2026, 1, 5)
@@ -183,9 +183,16 @@ def test_two_parallel_ingest_processes_do_not_collide(jm_home: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_landing_loads_with_reconciling_ledger_and_no_email(demo_home: Path) -> None:
+def test_demo_landing_loads_with_reconciling_ledger_and_no_email(
+        demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Several transactions of several files, and checkpoints between them, as in a backfill
+    monkeypatch.setattr(publish, "COMMIT_ROWS", 100)
+    monkeypatch.setattr(publish, "CHECKPOINT_ROWS", 500)
     end = date.fromordinal(DEMO["start"].toordinal() + DEMO["days"] - 1)
-    run_window(DEMO["start"], end, "demo", now=datetime(2026, 1, 1, tzinfo=UTC))
+    summary = run_window(DEMO["start"], end, "demo", now=datetime(2026, 1, 1, tzinfo=UTC))
+    rows = q(demo_home, "select sum(rows_in) from audit.load_ledger")[0][0]
+    assert 2 <= summary.checkpoints <= rows // 500, (summary.checkpoints, rows)
+    assert not (demo_home / "warehouse.duckdb.wal").exists()
     ledger = q(demo_home, "select channel, entity, status, rows_in, rows_loaded, rows_quarantined, reason "
                           "from audit.load_ledger")
     assert ledger

@@ -154,8 +154,8 @@ def now(con: Any) -> datetime:
 
 @contextmanager
 def deferred_checkpoints(con: Any, threshold: str = "1GB") -> Iterator[None]:
-    """Many small transactions (the publisher's one per file) without a checkpoint at each
-    commit, and one checkpoint at the end.
+    """Many small transactions (the publisher's) without a checkpoint at each commit, and
+    one checkpoint at the end; the publisher adds its own every ~5M rows (publish.py).
 
     DuckDB checkpoints at a commit once the WAL passes `checkpoint_threshold` (16 MB); a day
     of GA4 events is more than that, so a backfill paid a checkpoint per file: 0.6 s each,
@@ -176,14 +176,23 @@ def deferred_checkpoints(con: Any, threshold: str = "1GB") -> Iterator[None]:
         con.execute(f"set checkpoint_threshold = '{before}'")
 
 
+def checkpoint(con: Any) -> bool:
+    """Write DuckDB's committed changes into the database file now; False on PostgreSQL,
+    which has nothing to do."""
+    if is_postgres(con):
+        return False
+    con.execute("checkpoint")
+    return True
+
+
 @contextmanager
 def capped_memory(con: Any, limit: str) -> Iterator[None]:
     """DuckDB's memory_limit at `limit` while the caller runs, then back as it was.
 
     DuckDB keeps the blocks it writes in its buffer pool, up to memory_limit (80% of RAM by
-    default): a year's backfill, appended a transaction of ~500k rows at a time, left the
-    publisher at 13 GB of RSS. The publisher reads each staged file once and needs no cache;
-    capped at 1 GB, 60 days published as fast and peaked at 1.2 GB (BENCHMARKS.md).
+    default). The publisher reads each staged file once and needs no cache: 60 days peaked
+    at 2.9 GB uncapped, and published as fast at 1.2 GB capped at 1 GB (BENCHMARKS.md). A
+    checkpoint can go past the cap: that is bounded by checkpointing often (publish.py).
     PostgreSQL: nothing to do.
     """
     if is_postgres(con):
