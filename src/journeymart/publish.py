@@ -41,8 +41,8 @@ COMMIT_ROWS = int(os.environ.get("JOURNEYMART_PUBLISH_COMMIT_ROWS", "500000"))
 MEMORY_LIMIT = os.environ.get("JOURNEYMART_PUBLISH_MEMORY_LIMIT", "2GB")
 # A checkpoint once this many rows were committed since the last one. Checkpoints are
 # deferred (warehouse.deferred_checkpoints), and one closing checkpoint of a year's backfill
-# took 34 s and 10 GB of RSS; one every ~5M rows kept the publish under 3 GB and made it
-# faster (122 s instead of 136, BENCHMARKS.md).
+# took 22-36 s and ~10 GB of RSS; one every ~5M rows kept the publish under 3 GB in the same
+# time, within run-to-run spread (BENCHMARKS.md).
 CHECKPOINT_ROWS = int(os.environ.get("JOURNEYMART_PUBLISH_CHECKPOINT_ROWS", "5000000"))
 
 
