@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -275,3 +275,20 @@ def test_a_backfill_is_staged_in_week_batches_and_a_daily_window_in_one(
     # every file is planned exactly once
     urls = [f["url"] for b in backfill for f in b["files"]]
     assert len(urls) == len(set(urls)) == 10
+
+
+def test_data_docs_index_lists_the_newest_validation_results(jm_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from journeymart import gx_docs
+
+    monkeypatch.setattr(gx_docs, "DOCS_RESULTS_LIMIT", 2)
+    runs = []
+    for d in range(3):
+        day = DAY + timedelta(days=d)
+        gads_file(jm_home, [gads_row(1, day=day)], day=day)
+        load(day, run_id=f"day{d}")
+        runs.append(f"day{d}")
+    stored = sorted(p.relative_to(jm_home / "gx" / "gx" / "uncommitted").with_suffix(".html").as_posix()
+                    for p in (jm_home / "gx" / "gx" / "uncommitted" / "validations").rglob("*.json"))
+    assert len(stored) == 3 and all(any(f"/{r}/" in p for p in stored) for r in runs)
+    listed = set(re.findall(r"validations/[^\"']+\.html", gx_docs.docs_index().read_text()))
+    assert listed == {p for p in stored if "/day0/" not in p}  # every result kept, the newest two listed
