@@ -5,6 +5,7 @@ Every test runs the real loader against a real DuckDB file in a private JOURNEYM
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -161,6 +162,25 @@ def test_ge_gate_fails_a_bad_batch_and_passes_a_good_one() -> None:
     assert "column=rate" in reasons and "column=base_currency" in reasons
     assert all(r["success"] for r in ok.results)
     assert not all(r["success"] for r in ko.results)
+
+
+def test_json_columns_must_be_strict_json(demo_landing: Path) -> None:
+    """The suites' JSON check is RFC 8259 (what PostgreSQL's json type takes): NaN, which
+    json.loads (GE's json_parseable) accepts, fails it, as do broken and trailing text."""
+    from journeymart.validation import validate
+
+    entity = registry.load().channel("mmp").entity("in_app_events")
+    day = DEMO["start"] + timedelta(days=3)
+    path = demo_landing / "mmp" / day.isoformat() / f"in_app_events_{day.isoformat()}.csv"
+    frame = entity.parse_function()(path.read_bytes(), path.name, entity, registry.load().channel("mmp")).frame
+    assert len(frame) > 5 and frame["event_value"].notna().all()
+    nan = '{"af_revenue":NaN}'
+    json.loads(nan)  # Python's reading accepts it
+    frame.loc[[1, 3, 4], "event_value"] = [nan, '{"af_revenue":"1.0"', '{"a":1} trailing']
+    reasons = validate(entity, frame, day).row_reasons
+    assert sorted(reasons) == [1, 3, 4]
+    assert all(any(r.startswith("event_value is not valid JSON") for r in reasons[i]) for i in reasons)
+    assert not validate(entity, frame.drop(index=[1, 3, 4]), day).row_reasons
 
 
 def test_two_parallel_ingest_processes_do_not_collide(jm_home: Path) -> None:

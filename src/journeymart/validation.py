@@ -38,7 +38,7 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 FILE = "_file"  # which file of the batch a row came from
 WINDOW_START, WINDOW_END = "_window_start", "_window_end"  # that file's partition window
 STRUCTURE = {"expect_table_columns_to_match_set", "expect_table_row_count_to_be_between"}
-TYPES = {"expect_column_values_to_be_in_type_list", "expect_column_values_to_be_json_parseable",
+TYPES = {"expect_column_values_to_be_in_type_list", "expect_column_values_to_be_valid_json",
          "expect_column_values_to_be_null"}
 PY_TYPES = {
     "int": ["int"],
@@ -66,6 +66,8 @@ def suite_dict(entity: Entity) -> dict[str, Any]:
     """The suite for one entity, as GE 1.x's own objects serialise it."""
     import great_expectations as gx
 
+    from journeymart.gx_expectations import ExpectColumnValuesToBeValidJson
+
     E = gx.expectations
     exps: list[Any] = [E.ExpectTableRowCountToBeBetween(min_value=1, meta={"why": "non-empty file"})]
     exps.append(E.ExpectTableColumnsToMatchSet(column_set=list(entity.columns), exact_match=False,
@@ -76,7 +78,7 @@ def suite_dict(entity: Entity) -> dict[str, Any]:
     ]
     exps.append(E.ExpectColumnValuesToBeNull(
         column=PARSE_ERROR, meta={"why": "rows the parser could not read cleanly"}))
-    exps += [E.ExpectColumnValuesToBeJsonParseable(column=c)
+    exps += [ExpectColumnValuesToBeValidJson(column=c)
              for c, t in entity.columns.items() if t == "json"]
     exps += [E.ExpectColumnValuesToNotBeNull(column=c) for c in entity.required]
     exps += [E.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in entity.non_negative]
@@ -137,6 +139,8 @@ def suite_from_json(path: Path) -> Any:
     """A GE ExpectationSuite from its stored JSON."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    import journeymart.gx_expectations  # noqa: F401 - registers the suites' own expectation
 
     doc = json.loads(Path(path).read_text())
     exps = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta"))
@@ -213,6 +217,8 @@ def _pass_suite(table: str, types: frozenset[str] | None, exclude: frozenset[str
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
+    import journeymart.gx_expectations  # noqa: F401 - registers the suites' own expectation
+
     doc = json.loads((EXPECTATIONS_DIR / f"{table}.json").read_text())
     exps = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta")).to_domain_obj()
             for e in doc["expectations"]
@@ -257,7 +263,7 @@ def plain_reason(cfg: Any, value: Any) -> str:
         if isinstance(value, str) and typ in ("decimal", "int") and _NUMBER.match(value.strip()):
             return f"{col} is out of range for the warehouse"
         return f"{col} is not {TYPE_NAMES.get(typ, 'of its type')}"
-    if kind == "expect_column_values_to_be_json_parseable":
+    if kind == "expect_column_values_to_be_valid_json":
         return f"{col} is not valid JSON"
     if kind == "expect_column_values_to_not_be_null":
         return f"required {col} is empty"
