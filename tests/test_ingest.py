@@ -176,11 +176,12 @@ def test_json_columns_must_be_strict_json(demo_landing: Path) -> None:
     assert len(frame) > 5 and frame["event_value"].notna().all()
     nan = '{"af_revenue":NaN}'
     json.loads(nan)  # Python's reading accepts it
-    frame.loc[[1, 3, 4], "event_value"] = [nan, '{"af_revenue":"1.0"', '{"a":1} trailing']
+    bad = [1, 3, 4, 5]
+    frame.loc[bad, "event_value"] = [nan, '{"af_revenue":"1.0"', '{"a":1} trailing', '"\ud800"']
     reasons = validate(entity, frame, day).row_reasons
-    assert sorted(reasons) == [1, 3, 4]
+    assert sorted(reasons) == bad
     assert all(any(r.startswith("event_value is not valid JSON") for r in reasons[i]) for i in reasons)
-    assert not validate(entity, frame.drop(index=[1, 3, 4]), day).row_reasons
+    assert not validate(entity, frame.drop(index=bad), day).row_reasons
 
 
 def test_two_parallel_ingest_processes_do_not_collide(jm_home: Path) -> None:

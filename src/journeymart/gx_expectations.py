@@ -31,10 +31,11 @@ _RAW = msgspec.json.Decoder(msgspec.Raw).decode
 
 
 def is_valid_json(value: Any) -> bool:
-    """RFC 8259 JSON text (a str or bytes holding exactly one JSON value)."""
+    """RFC 8259 JSON text (a str or bytes holding exactly one JSON value). A str that UTF-8
+    cannot encode (a lone surrogate) is not: no warehouse could store it."""
     try:
         _RAW(value)
-    except (msgspec.DecodeError, TypeError):
+    except (msgspec.DecodeError, TypeError, UnicodeError):
         return False
     return True
 
