@@ -243,6 +243,13 @@ def test_demo_landing_loads_with_reconciling_ledger_and_no_email(
         assert per_load and all(rows == loaded and same for _, rows, loaded, same in per_load), e.table
         assert len(per_load) == q(demo_home, "select count(*) from audit.load_ledger "
                                              "where channel || '__' || entity = ?", [e.table])[0][0]
+    # JSON text is stored with zstd (warehouse.ZSTD): every stored segment of those columns
+    json_cols = [(e.table, c) for e in registry.load().entities for c, t in e.columns.items() if t == "json"]
+    assert json_cols
+    for table, col in json_cols:
+        kinds = q(demo_home, f"select distinct compression from pragma_storage_info('raw.{table}') "
+                             f"where column_name = ? and segment_type != 'VALIDITY'", [col])
+        assert kinds == [("ZSTD",)], (table, col, kinds)
     from journeymart.gx_docs import docs_index
 
     assert docs_index().exists()

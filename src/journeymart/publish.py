@@ -26,6 +26,7 @@ from journeymart.warehouse import (
     connect,
     deferred_checkpoints,
     insert_parquets,
+    is_postgres,
     now,
     quarantine_table_ddl,
     raw_table_ddl,
@@ -139,8 +140,8 @@ def apply_manifest(con: Any, m: Manifest, summary: PublishSummary, appends: Appe
     entity = reg.load().channel(m.channel).entity(m.entity)
     table = entity.table
     if table not in pending.tables:
-        con.execute(raw_table_ddl(entity))
-        con.execute(quarantine_table_ddl(table))
+        con.execute(raw_table_ddl(entity, postgres=is_postgres(con)))
+        con.execute(quarantine_table_ddl(table, postgres=is_postgres(con)))
         pending.tables.add(table)
 
     # A corrected re-delivery for the same channel, entity and date replaces its predecessor.
