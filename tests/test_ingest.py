@@ -14,11 +14,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from conftest import DEMO, env_for, write
 from journeymart import publish, registry
 from journeymart.ingest import missing_deliveries, run_window
+from journeymart.parsers.base import PARSE_ERROR, ROW_NUMBER
+from journeymart.stage import _mark_exact_duplicates
 
 DAY = date(2026, 1, 5)
 GADS_HEADER = ("segments.date,customer.id,customer.descriptive_name,customer.currency_code,"
@@ -320,3 +323,20 @@ def test_data_docs_index_lists_the_newest_validation_results(jm_home: Path, monk
     assert len(stored) == 3 and all(any(f"/{r}/" in p for p in stored) for r in runs)
     listed = set(re.findall(r"validations/[^\"']+\.html", gx_docs.docs_index().read_text()))
     assert listed == {p for p in stored if "/day0/" not in p}  # every result kept, the newest two listed
+
+
+def test_exact_repeats_are_marked_among_readable_rows_only() -> None:
+    entity = registry.load().channel("google_ads").entity("campaign_stats")
+    typed = {c: None for c in entity.columns} | {"date": DAY, "campaign_id": "7", "impressions": 10,
+                                                 "cost": Decimal("1.500000")}
+    as_text = {c: (None if v is None else str(v)) for c, v in typed.items()}  # a ragged row's cells
+    rows = [as_text | {PARSE_ERROR: "row 1 has 14 cells but the header has 13"},
+            typed, typed, typed | {"impressions": 11}, typed]
+    frame = pd.DataFrame([r | {ROW_NUMBER: n} for n, r in enumerate(rows, start=1)], dtype=object)
+    frame[PARSE_ERROR] = frame[PARSE_ERROR].astype(object).where(frame[PARSE_ERROR].notna(), None)
+    notes = _mark_exact_duplicates(entity, frame)
+    # Row 2 prints like the unreadable row 1 but is the first readable copy: it stays;
+    # rows 3 and 5 repeat it; row 4 differs in one value.
+    assert frame[PARSE_ERROR].tolist() == ["row 1 has 14 cells but the header has 13", None,
+                                           "exact duplicate of row 2", None, "exact duplicate of row 2"]
+    assert notes == ["2 row(s) repeat an earlier row exactly; quarantined as duplicates"]

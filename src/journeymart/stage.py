@@ -213,26 +213,31 @@ def _mark_exact_duplicates(entity: reg.Entity, frame: pd.DataFrame) -> list[str]
     """A record repeated verbatim (an export that paged twice over the same rows) keeps its
     first copy; the repeats are quarantined as duplicates. Records sharing a key with different
     values stay for the suite's uniqueness check, which quarantines all of them (no way to tell
-    which one is right)."""
+    which one is right). Rows the parser could not read (ragged, invalid JSON) take no part:
+    they are quarantined for that, and a readable copy of one is not a repeat of it."""
     cols = [c for c in frame.columns if c in entity.columns]
-    if frame.empty or not cols:
+    readable = frame.index[frame[PARSE_ERROR].isna().to_numpy()]
+    if readable.empty or not cols:
         return []
     # Rows equal as text in every column are equal in each one: narrow the candidates column
     # by column, key columns first, so a file without repeats is done after a column or two.
-    candidates = frame.index
+    # The narrowing compares the values themselves (hashing a datetime is far cheaper than
+    # printing it): in a readable row a cell is its cast's typed value, or the original text
+    # when it could not be cast, which never prints like a typed value (it would have cast),
+    # so cells equal as text are equal as values and no candidate is lost.
+    candidates = readable
     for col in sorted(cols, key=lambda c: c not in entity.key):
-        candidates = candidates[frame.loc[candidates, col].astype(str).duplicated(keep=False).to_numpy()]
+        candidates = candidates[frame.loc[candidates, col].duplicated(keep=False).to_numpy()]
         if candidates.empty:
             return []
-    frame_c = frame.loc[candidates]
-    as_text = frame_c[cols].astype(str)
-    repeats = as_text.duplicated(keep="first") & frame_c[PARSE_ERROR].isna()
+    as_text = frame.loc[candidates, cols].astype(str)
+    repeats = as_text.duplicated(keep="first")
     if not repeats.any():
         return []
     first = as_text.drop_duplicates(keep="first")
     first_row = {tuple(r): n for r, n in zip(first.itertuples(index=False), frame.loc[first.index, ROW_NUMBER],
                                               strict=True)}
-    for i in frame_c.index[repeats]:
+    for i in as_text.index[repeats]:
         frame.at[i, PARSE_ERROR] = f"exact duplicate of row {first_row[tuple(as_text.loc[i])]}"
     return [f"{int(repeats.sum())} row(s) repeat an earlier row exactly; quarantined as duplicates"]
 
