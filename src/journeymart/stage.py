@@ -7,12 +7,15 @@ invariant rows_in = rows_loaded + rows_quarantined is decided here, once.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import json
 import re
 import uuid
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -166,7 +169,8 @@ def stage_files(files: list[ExportFile], run_id: str, out_dir: Path,
     manifests: list[Manifest] = []
     pending: dict[str, list[_Parsed]] = {}
     for f in files:
-        p = _parse_one(f, run_id, out_dir)
+        with _gc_paused():
+            p = _parse_one(f, run_id, out_dir)
         if isinstance(p, Manifest):
             manifests.append(p)
         else:
@@ -182,6 +186,23 @@ def stage_files(files: list[ExportFile], run_id: str, out_dir: Path,
             rows += len(p.frame)
         manifests += _validate_chunk(chunk, out_dir)
     return manifests
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cycle collector off while a file is parsed. A parse allocates a list per CSV
+    row (and per GA4 event's params), and each collection walks every object alive, the
+    frames already parsed included: a week of app events staged 18% faster without it
+    (BENCHMARKS.md). What a parse leaves behind is freed by reference counts; a rare cycle (an
+    exception's traceback) is collected once the collector is back on."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _parse_one(f: ExportFile, run_id: str, out_dir: Path) -> _Parsed | Manifest:

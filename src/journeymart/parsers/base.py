@@ -100,13 +100,15 @@ def read_text(data: bytes, name: str) -> str:
 # CSV
 
 
-def csv_rows(text: str, *, header_startswith: str | None = None) -> tuple[list[str], Iterator[tuple[int, list[str]]], int]:
+def csv_rows(text: str, *, header_startswith: str | None = None,
+             strict: bool = False) -> tuple[list[str], Iterator[tuple[int, list[str]]], int]:
     """Header, an iterator of (row_number, cells), and how many preamble lines were skipped.
 
     `header_startswith`: skip title rows until a line whose first cell equals this value
-    (LinkedIn-style preambles). CRLF and a BOM are tolerated.
+    (LinkedIn-style preambles). CRLF and a BOM are tolerated. `strict`: csv.Error on what
+    the lenient reader would patch up (text after a closing quote, a quote left open).
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=strict)
     skipped = 0
     header: list[str] | None = None
     for cells in reader:
@@ -482,8 +484,17 @@ def read_csv(data: bytes, name: str, *, header_startswith: str | None = None) ->
     data rows and drop a trailing totals footer (first cell starting with "Total")."""
     text = read_text(data, name)
     try:
-        header, rows, skipped = csv_rows(text, header_startswith=header_startswith)
-        body = list(rows)
+        # Strictly first: on CSV the strict reader accepts, the lenient one reads the same
+        # cells, and the text cannot end inside a quote (`truncation` would find nothing), so
+        # a clean file is read once instead of twice. Otherwise the lenient reader decides.
+        try:
+            header, rows, skipped = csv_rows(text, header_startswith=header_startswith, strict=True)
+            body = list(rows)
+            strict = True
+        except csv.Error:
+            header, rows, skipped = csv_rows(text, header_startswith=header_startswith)
+            body = list(rows)
+            strict = False
     except StructuralError as exc:
         first = next((ln for ln in text.splitlines() if ln.strip()), "")
         lines = [ln for ln in text.splitlines() if header_startswith and ln.startswith(header_startswith)]
@@ -513,7 +524,7 @@ def read_csv(data: bytes, name: str, *, header_startswith: str | None = None) ->
     if footer:
         notes.append(f"skipped {footer} totals footer row(s)")
     table = CsvTable(header, body, notes)
-    cut = truncation(text)
+    cut = None if strict else truncation(text)
     if cut is None and body and not text.endswith(("\n", "\r")):
         last = body[-1][0]
         if last in table.ragged and table.ragged[last] < len(table.header):
