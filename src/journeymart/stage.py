@@ -243,9 +243,10 @@ def _mark_exact_duplicates(entity: reg.Entity, frame: pd.DataFrame) -> list[str]
     # Rows equal as text in every column are equal in each one: narrow the candidates column
     # by column, key columns first, so a file without repeats is done after a column or two.
     # The narrowing compares the values themselves (hashing a datetime is far cheaper than
-    # printing it): in a readable row a cell is its cast's typed value, or the original text
-    # when it could not be cast, which never prints like a typed value (it would have cast),
-    # so cells equal as text are equal as values and no candidate is lost.
+    # printing it); the text decides among the candidates left. So a repeat is equal as values
+    # and as text. Cells alike as text but not as values are a cast's typed value beside an
+    # uncast text that reads the same ("12.340000" in a micros column): not a repeat, the text
+    # fails its type check, and the typed row is not quarantined for resembling it.
     candidates = readable
     for col in sorted(cols, key=lambda c: c not in entity.key):
         candidates = candidates[frame.loc[candidates, col].duplicated(keep=False).to_numpy()]
