@@ -247,6 +247,21 @@ def invalid_json_lines(z: Zone) -> list[Bad]:
                 "partial", r"2 row\(s\) quarantined: invalid JSON line ×2", (n + 2, n, 2), r"invalid JSON line")]
 
 
+def json_not_strict(z: Zone) -> list[Bad]:
+    """A NaN in an event parameter: Python's json reads it, PostgreSQL's json type refuses it,
+    so the row is quarantined (strict JSON check), not the whole file at publish time."""
+    lines = ga4_lines(z)
+    event = json.loads(lines[0])
+    event["event_timestamp"] = str(int(event["event_timestamp"]) + 1)  # its own key
+    event["event_params"] = [*event.get("event_params", []), {"key": "score", "value": {"double_value": float("nan")}}]
+    bad = [*lines, json.dumps(event).encode()]  # json.dumps writes the NaN literally
+    assert b"NaN" in bad[-1]
+    n = len(lines)
+    return [Bad(z.put("ga4", f"events_{DAY:%Y%m%d}_nan.ndjson.gz", gzip.compress(b"\n".join(bad) + b"\n")),
+                "partial", r"1 row\(s\) quarantined: event_params is not valid JSON ×1", (n + 1, n, 1),
+                r"event_params is not valid JSON got .*NaN")]
+
+
 def corrupt_gzip(z: Zone) -> list[Bad]:
     data = bytearray(z.good("ga4"))
     mid = len(data) // 2
@@ -331,7 +346,7 @@ def symlink(z: Zone) -> list[Bad]:
 CASES: dict[str, Callable[[Zone], list[Bad]]] = {f.__name__: f for f in (
     truncated_csv, wrong_delimiter, utf16, latin1, bom, decimal_commas, thousands_separators,
     missing_column, extra_column, renamed_column, type_changed, duplicated_rows, same_file_twice,
-    empty_file, header_only, giant_line, invalid_json_lines, corrupt_gzip, negative_spend,
+    empty_file, header_only, giant_line, invalid_json_lines, json_not_strict, corrupt_gzip, negative_spend,
     absurd_spend, future_dates, unknown_currency, spreadsheet_formula, path_traversal,
     odd_file_names, symlink)}
 EDITS_GOOD_DATA = {"spreadsheet_formula"}  # a renamed campaign: same rows and money, new text
@@ -491,7 +506,7 @@ def test_bad_input_is_rejected_with_a_reason_and_good_data_is_untouched(
 
 CASES_CHANNELS = {name: [GADS] for name in CASES} | {
     "decimal_commas": ["linkedin_ads"], "empty_file": ["meta_ads"], "negative_spend": ["meta_ads"],
-    "invalid_json_lines": ["ga4"], "corrupt_gzip": ["ga4"]}
+    "invalid_json_lines": ["ga4"], "json_not_strict": ["ga4"], "corrupt_gzip": ["ga4"]}
 
 
 def test_corpus_has_at_least_twenty_distinct_cases() -> None:

@@ -171,7 +171,7 @@ def deferred_checkpoints(con: Any, threshold: str = "1GB") -> Iterator[None]:
     con.execute(f"set checkpoint_threshold = '{threshold}'")
     try:
         yield
-        con.execute("checkpoint")
+        checkpoint(con)
     finally:
         con.execute(f"set checkpoint_threshold = '{before}'")
 
