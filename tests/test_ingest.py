@@ -5,6 +5,7 @@ Every test runs the real loader against a real DuckDB file in a private JOURNEYM
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import subprocess
@@ -18,7 +19,7 @@ import pandas as pd
 import pytest
 
 from conftest import DEMO, env_for, write
-from journeymart import publish, registry
+from journeymart import publish, registry, stage
 from journeymart.ingest import missing_deliveries, run_window
 from journeymart.parsers.base import PARSE_ERROR, ROW_NUMBER
 from journeymart.stage import _mark_exact_duplicates
@@ -340,3 +341,19 @@ def test_exact_repeats_are_marked_among_readable_rows_only() -> None:
     assert frame[PARSE_ERROR].tolist() == ["row 1 has 14 cells but the header has 13", None,
                                            "exact duplicate of row 2", None, "exact duplicate of row 2"]
     assert notes == ["2 row(s) repeat an earlier row exactly; quarantined as duplicates"]
+
+
+def test_files_are_parsed_with_the_cycle_collector_paused(jm_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    during: list[bool] = []
+    real = stage._parse_one
+
+    def parse_one(*args: object, **kwargs: object) -> object:
+        during.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stage, "_parse_one", parse_one)
+    gads_file(jm_home, [gads_row(1), gads_row(2)])
+    load()
+    assert during == [False]  # paused for the parse (stage._gc_paused) ...
+    assert gc.isenabled()  # ... and back on after it
+    assert q(jm_home, "select status, rows_loaded from audit.load_ledger") == [("loaded", 2)]
