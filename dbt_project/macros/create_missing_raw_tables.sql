@@ -17,7 +17,10 @@
             {%- if existing is none and source.columns -%}
                 {%- set columns = [] -%}
                 {%- for column in source.columns.values() -%}
-                    {%- do columns.append(adapter.quote(column.name) ~ ' ' ~ column.data_type) -%}
+                    {#- JSON text stored with zstd on DuckDB, as the loader's DDL does (warehouse.ZSTD) -#}
+                    {%- set storage = ' using compression zstd'
+                        if target.type == 'duckdb' and column.data_type | lower == 'json' else '' -%}
+                    {%- do columns.append(adapter.quote(column.name) ~ ' ' ~ column.data_type ~ storage) -%}
                 {%- endfor -%}
                 {%- do log('raw.' ~ source.identifier ~ ' has no file loaded yet: creating it empty', info=true) -%}
                 {%- do statements.append('create table if not exists ' ~ source.schema ~ '.' ~ source.identifier
