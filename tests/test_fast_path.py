@@ -368,6 +368,20 @@ def test_one_validation_run_gives_the_two_passes_row_reasons(generated_ga4: list
     assert len(one.results) == 1 and not one.results[0]["success"]
 
 
+def test_a_key_with_null_parts_is_still_checked_for_duplicates(generated_ga4: list[Path]) -> None:
+    """The uniqueness check ignores no row (ignore_row_if="never"): keys that are null in
+    some of their columns, or in all of them, still repeat."""
+    from journeymart.validation import validate_batch
+
+    frame = batch_of(generated_ga4)
+    frame.loc[11] = frame.loc[10]
+    frame.loc[[10, 11], "event_bundle_sequence_id"] = None
+    frame.loc[[20, 21], list(ENTITY.key)] = None
+    out = validate_batch(ENTITY, frame)
+    dup = {i for i, rs in out.row_reasons.items() if any(r.startswith("duplicate key") for r in rs)}
+    assert dup == {10, 11, 20, 21}
+
+
 def test_type_failures_still_run_the_values_pass_on_typed_rows_only(generated_ga4: list[Path]) -> None:
     from journeymart.validation import validate_batch
 

@@ -94,7 +94,11 @@ def suite_dict(entity: Entity) -> dict[str, Any]:
     exps += [E.ExpectColumnValuesToBeInSet(column=c, value_set=list(v))
              for c, v in entity.accepted_values.items()]
     # Natural key unique within its file (`_file` tells files apart when validated together).
-    exps.append(E.ExpectCompoundColumnsToBeUnique(column_list=[*entity.key, FILE],
+    # `_file` is never null, so GE's default ignore_row_if ("all_values_are_missing") never
+    # drops a row; it still ran a null scan and a `dropna` of the key columns for each of the
+    # expectation's five metrics: "never" says the same and made the check 3.4x faster on a
+    # week of GA4 events (0.78 -> 0.23 s, BENCHMARKS.md).
+    exps.append(E.ExpectCompoundColumnsToBeUnique(column_list=[*entity.key, FILE], ignore_row_if="never",
                                                   meta={"why": "natural key unique within the file"}))
     exps += [
         E.ExpectColumnPairValuesAToBeGreaterThanB(
