@@ -168,6 +168,27 @@ def test_ge_gate_fails_a_bad_batch_and_passes_a_good_one() -> None:
     assert not all(r["success"] for r in ko.results)
 
 
+def test_a_validated_frame_is_not_kept_by_ge() -> None:
+    """GE's cached pandas engine held the last batch it validated until the next one: a stage
+    worker carried a whole validated week into the parsing of the next (validation._release_batch)."""
+    import gc
+    import weakref
+
+    import pandas as pd
+
+    from journeymart.validation import validate_batch, with_batch_columns
+
+    entity = registry.load().channel("finance").entity("fx_rates")
+    frame = pd.DataFrame({"rate_date": [DAY], "base_currency": ["EUR"], "quote_currency": ["USD"],
+                          "rate": [Decimal("1.08")], "_row_number": [1]}, dtype=object)
+    batch = with_batch_columns(entity, frame, DAY)
+    assert validate_batch(entity, batch).summary["success"]
+    ref = weakref.ref(batch)
+    del batch
+    gc.collect()
+    assert ref() is None, "GE still holds the validated batch"
+
+
 def test_json_columns_must_be_strict_json(demo_landing: Path) -> None:
     """The suites' JSON check is RFC 8259 (what PostgreSQL's json type takes): NaN, which
     json.loads (GE's json_parseable) accepts, fails it, as do broken and trailing text."""
