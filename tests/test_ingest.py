@@ -297,16 +297,16 @@ def test_a_late_file_for_an_earlier_date_is_loaded_by_the_next_daily_run(jm_home
     assert q(jm_home, "select partition_date, status from audit.load_ledger") == [(late_day, "loaded")]
 
 
-def test_small_files_weeks_are_merged_up_to_four(jm_home: Path) -> None:
+def test_small_files_weeks_are_merged_up_to_a_quarter(jm_home: Path) -> None:
     from datetime import timedelta
 
     from journeymart.ingest import MAX_MERGED_BATCHES, plan_exports
 
-    for n in range(36):
+    for n in range(98):
         gads_file(jm_home, [gads_row(1, day=DAY + timedelta(days=n))], day=DAY + timedelta(days=n))
-    batches = plan_exports(DAY, DAY + timedelta(days=35), ["google_ads"])
-    assert MAX_MERGED_BATCHES == 4 and [len(b["files"]) for b in batches] == [28, 8]
-    assert batches[0]["label"] == f"google_ads {DAY}..{DAY + timedelta(days=27)}"
+    batches = plan_exports(DAY, DAY + timedelta(days=97), ["google_ads"])
+    assert MAX_MERGED_BATCHES == 13 and [len(b["files"]) for b in batches] == [91, 7]
+    assert batches[0]["label"] == f"google_ads {DAY}..{DAY + timedelta(days=90)}"
 
 
 def test_a_backfill_is_staged_in_week_batches_and_a_daily_window_in_one(
