@@ -126,6 +126,46 @@ def test_corrected_redelivery_replaces_its_predecessor(jm_home: Path) -> None:
                          where l.status = 'loaded' and l.sha256 = r._file_sha256""") == [(3,)]
 
 
+def _deliver_original_copy_and_correction(home: Path, runs: list[list[str]]) -> list[tuple]:
+    """The same day's export three times (the original, a byte-identical copy, a corrected
+    re-delivery), published in the runs given by file suffix; the ledger and raw rows after."""
+    first = gads_file(home, [gads_row(1), gads_row(2)])
+    files = {"": first.read_bytes(), "_copy": first.read_bytes(),
+             "_v2": ("\r\n".join([GADS_HEADER, gads_row(1, cost_micros="99000000"), gads_row(2),
+                                   gads_row(3)]) + "\r\n").encode()}
+    first.unlink()
+    for i, suffixes in enumerate(runs):
+        for suffix in suffixes:
+            write(first.with_name(f"campaign_performance_{DAY.isoformat()}{suffix}.csv"), files[suffix])
+        load(run_id=f"run{i}")
+    return [*q(home, """select file_name, status, coalesce(reason like 'identical content%', false),
+                              superseded_by is not null
+                       from audit.load_ledger order by file_name"""),
+            *q(home, "select campaign_id, cost from raw.google_ads__campaign_stats order by 1")]
+
+
+def test_one_publish_applies_a_copy_and_a_correction_as_separate_runs_do(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The publisher answers its ledger questions from one read per publish (LedgerIndex) and
+    # keeps that view in step with its own writes: files of one run must meet the same rules
+    # (duplicate content skipped, a correction superseding) as files of successive runs.
+    results = []
+    for name, runs in [("apart", [[""], ["_copy"], ["_v2"]]), ("together", [["", "_copy", "_v2"]])]:
+        home = tmp_path / name
+        monkeypatch.setenv("JOURNEYMART_HOME", str(home))
+        monkeypatch.delenv("JOURNEYMART_LANDING_URL", raising=False)
+        monkeypatch.delenv("JOURNEYMART_WAREHOUSE", raising=False)
+        results.append(_deliver_original_copy_and_correction(home, runs))
+        load(run_id="rerun")
+        assert q(home, "select count(*) from audit.load_ledger") == [(3,)]  # the rerun adds nothing
+    apart, together = results
+    assert together == apart == [
+        (f"campaign_performance_{DAY.isoformat()}.csv", "superseded", False, True),
+        (f"campaign_performance_{DAY.isoformat()}_copy.csv", "skipped_duplicate", True, False),
+        (f"campaign_performance_{DAY.isoformat()}_v2.csv", "loaded", False, False),
+        ("1", Decimal("99")), ("2", Decimal("12.34")), ("3", Decimal("12.34"))]
+
+
 def test_unknown_file_name_is_quarantined_with_a_reason(jm_home: Path) -> None:
     write(jm_home / "landing" / "google_ads" / DAY.isoformat() / "notes.txt", "hello\n")
     load()
