@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import hmac
+import functools
+import hashlib
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -15,17 +17,42 @@ def normalise_email(value: str) -> str:
     return value.strip().lower()
 
 
+@functools.lru_cache(maxsize=8)
+def _hmac_sha256(key: bytes) -> Callable[[str], str]:
+    """HMAC-SHA256 under `key` as hex, from the inner and outer hash states that have taken the
+    key's padded block (RFC 2104), copied per value. `hmac.digest` sets up both key blocks
+    again on every call: 2.2-2.8 µs per address (normalised and hex) against 1.0-1.3 this
+    way (300,000 addresses, four runs). Equal to `hmac.digest(key, value, "sha256")`
+    (tests/test_pii.py)."""
+    block = hashlib.sha256().block_size
+    padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+    inner_start = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+    outer_start = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+
+    def digest(text: str) -> str:
+        inner = inner_start.copy()
+        inner.update(text.encode())
+        outer = outer_start.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    return digest
+
+
 def hash_identifier(value: str | None, key: bytes) -> str | None:
+    """The identifier's keyed hash: HMAC-SHA256 of its normalised text, as hex."""
     if value is None:
         return None
-    return hmac.digest(key, normalise_email(str(value)).encode(), "sha256").hex()
+    return _hmac_sha256(key)(normalise_email(str(value)))
 
 
 def _hash_column(values: list[object], key: bytes) -> list[str | None]:
     # Once per distinct address (one recurs on every open and click it makes), when every
     # cell is text: 1 and True would share a dict key, yet hash differently as text.
     if set(map(type, values)) <= {str, type(None)}:
-        hashes = {v: hash_identifier(v, key) for v in set(values)}  # type: ignore[arg-type]
+        digest = _hmac_sha256(key)
+        hashes: dict[object, str | None] = {v: digest(normalise_email(v)) for v in set(values) if v is not None}
+        hashes[None] = None
         return list(map(hashes.__getitem__, values))
     return [hash_identifier(v, key) for v in values]  # type: ignore[arg-type]
 

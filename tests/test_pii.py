@@ -1,0 +1,40 @@
+"""Identifiers are hashed with HMAC-SHA256 of their normalised text."""
+
+from __future__ import annotations
+
+import hmac
+
+import pandas as pd
+import pytest
+
+from journeymart import registry
+from journeymart.pii import hash_identifier, hash_pii
+
+
+@pytest.mark.parametrize("key", [b"", b"k", b"journeymart-dev-key", b"x" * 64, b"y" * 65, b"z" * 200])
+def test_hash_is_hmac_sha256_of_the_normalised_identifier(key: bytes) -> None:
+    for value in ["Ana@Example.com", "  ana@example.com\t", "", "ñandú@correo.es", "12345", "a" * 1000]:
+        expected = hmac.new(key, value.strip().lower().encode(), "sha256").hexdigest()
+        assert hash_identifier(value, key) == expected
+    assert hash_identifier(None, key) is None
+
+
+def test_the_same_address_hashes_alike_across_spellings_and_differently_under_another_key() -> None:
+    a, b = hash_identifier("Ana@Example.com ", b"one"), hash_identifier("ana@example.com", b"one")
+    assert a == b
+    assert hash_identifier("ana@example.com", b"two") != a
+    assert hash_identifier("bob@example.com", b"one") != a
+
+
+def test_hash_pii_replaces_the_native_column_row_by_row() -> None:
+    entity = registry.load().channel("email").entity("recipient_activity")
+    (native, hashed), = entity.pii.items()
+    values = ["Ana@Example.com", None, "bob@example.com", "ana@example.com", "Bob@example.com "]
+    # object columns holding None, as the parsers build them (base.build_frame)
+    frame = pd.DataFrame({native: values, "campaign_id": list("abcde")}, dtype=object)
+    out = hash_pii(entity, frame, b"key")
+    assert native not in out.columns
+    assert [None if pd.isna(v) else v for v in out[hashed].tolist()] == [
+        None if v is None else hmac.new(b"key", v.strip().lower().encode(), "sha256").hexdigest()
+        for v in values]
+    assert out["campaign_id"].tolist() == list("abcde")
