@@ -102,8 +102,9 @@ class LedgerIndex:
 
     The publisher is the ledger's only writer while it runs (it holds the writer lock), so
     the rows it writes itself are the only change, and `record` keeps the index in step with
-    them. Three statements per file took 3.8 ms of a year's ~5,600 files (BENCHMARKS.md).
-    A failed transaction ends the publish, and its index with it.
+    them. A failed transaction ends the publish, and its index with it. Three lookups and an
+    insert per file took ~7 s of a 120-day publish (1,856 files): 31.7-36.4 s, against
+    23.6-27.5 s with this index and the ledger rows inserted together (BENCHMARKS.md).
     """
     applied: set[tuple[str, str | None]] = field(default_factory=set)  # (source_path, sha256)
     loaded_content: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
