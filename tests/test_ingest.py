@@ -166,6 +166,21 @@ def test_one_publish_applies_a_copy_and_a_correction_as_separate_runs_do(
         ("1", Decimal("99")), ("2", Decimal("12.34")), ("3", Decimal("12.34"))]
 
 
+def test_an_order_without_an_email_loads_with_a_null_hash(jm_home: Path) -> None:
+    # The e-mail is optional on an order (a till sale has none); its hash column must stay
+    # None, not NaN, or the whole file failed its Parquet write ("loader error").
+    header = ("Id,Name,Email,Financial Status,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,"
+              "Created at,Source,Customer Id")
+    rows = ["1001,#1001,ana@example.com,paid,USD,10.00,0.00,0.00,10.00,,2026-01-05 14:03:11 -0500,web,C1",
+            "1002,#1002,,paid,USD,20.00,0.00,0.00,20.00,,2026-01-05 15:03:11 -0500,pos,C2"]
+    write(jm_home / "landing" / "commerce" / DAY.isoformat() / f"orders_export_{DAY.isoformat()}.csv",
+          "\r\n".join([header, *rows]) + "\r\n")
+    load(channels=["commerce"])
+    assert q(jm_home, "select status, rows_loaded, rows_quarantined from audit.load_ledger") == [("loaded", 2, 0)]
+    hashes = dict(q(jm_home, "select order_id, email_hash from raw.commerce__orders"))
+    assert hashes["1002"] is None and len(hashes["1001"]) == 64
+
+
 def test_unknown_file_name_is_quarantined_with_a_reason(jm_home: Path) -> None:
     write(jm_home / "landing" / "google_ads" / DAY.isoformat() / "notes.txt", "hello\n")
     load()

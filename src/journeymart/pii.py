@@ -65,7 +65,10 @@ def hash_pii(entity: Entity, frame: pd.DataFrame, key: bytes | None = None) -> p
     frame = frame.copy()
     for native, hashed in entity.pii.items():
         if native in frame.columns:
-            frame[hashed] = _hash_column(frame[native].tolist(), key)
+            # object, as the parsers build every column: inferred as pandas' `str`, a missing
+            # identifier would become NaN, which the Parquet writer refuses as text
+            frame[hashed] = pd.Series(_hash_column(frame[native].tolist(), key), index=frame.index,
+                                      dtype=object)
             frame = frame.drop(columns=[native])
         elif hashed not in frame.columns:
             frame[hashed] = None
