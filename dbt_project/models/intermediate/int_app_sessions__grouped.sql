@@ -18,7 +18,7 @@
 -- whose every event a re-delivery removed are dropped by the post-hook.
 with
 
-all_app_events as (
+all_app_events as not materialized (
     select * from {{ ref('stg_mmp__in_app_events') }}
 ),
 

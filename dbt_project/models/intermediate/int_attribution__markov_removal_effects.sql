@@ -20,7 +20,7 @@
 -- `as materialized` keeps engines from inlining it (which would repeat the work 2^k times).
 with
 
-transitions as (
+transitions as not materialized (
     select * from {{ ref('int_attribution__markov_transitions') }}
 ),
 

@@ -27,7 +27,7 @@
 }}
 with
 
-all_touches as (
+all_touches as not materialized (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
 ),
 
@@ -39,7 +39,7 @@ channels as (
     select * from {{ ref('dim_channels') }}
 ),
 
-conversions as (
+conversions as not materialized (
     select * from {{ ref('int_attribution__conversions') }}
 ),
 

@@ -15,7 +15,7 @@ spend as (
     select * from {{ ref('int_spend__unioned') }}
 ),
 
-touches as (
+touches as not materialized (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
 ),
 

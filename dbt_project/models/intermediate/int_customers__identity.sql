@@ -9,31 +9,31 @@
 -- customer_key is derived from the identifier itself.
 with
 
-orders as (
+orders as not materialized (
     select * from {{ ref('stg_commerce__orders') }}
 ),
 
-tickets as (
+tickets as not materialized (
     select * from {{ ref('stg_commerce__support_tickets') }}
 ),
 
-referrals as (
+referrals as not materialized (
     select * from {{ ref('stg_commerce__referrals') }}
 ),
 
-reviews as (
+reviews as not materialized (
     select * from {{ ref('stg_commerce__reviews') }}
 ),
 
-ga4_events as (
+ga4_events as not materialized (
     select * from {{ ref('stg_ga4__events') }}
 ),
 
-app_installs as (
+app_installs as not materialized (
     select * from {{ ref('stg_mmp__installs') }}
 ),
 
-app_events as (
+app_events as not materialized (
     select * from {{ ref('stg_mmp__in_app_events') }}
 ),
 

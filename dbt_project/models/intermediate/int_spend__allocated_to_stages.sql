@@ -15,7 +15,7 @@ touches as (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
 ),
 
-channels as (
+channels as not materialized (
     select * from {{ ref('channels') }}
 ),
 

@@ -39,7 +39,7 @@ touches as (
     select * from {{ ref('int_touchpoints__unioned') }}
 ),
 
-identities as (
+identities as not materialized (
     select * from {{ ref('int_customers__identity') }}
 ),
 

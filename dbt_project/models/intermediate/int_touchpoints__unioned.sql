@@ -36,7 +36,7 @@ app_sessions as (
     select * from {{ ref('int_app_sessions__grouped') }}
 ),
 
-webinar_registrants as (
+webinar_registrants as not materialized (
     select * from {{ ref('stg_webinars__registrants') }}
 ),
 
@@ -52,7 +52,7 @@ tickets as (
     select * from {{ ref('stg_commerce__support_tickets') }}
 ),
 
-referrals as (
+referrals as not materialized (
     select * from {{ ref('stg_commerce__referrals') }}
 ),
 

@@ -18,7 +18,7 @@
 -- needs a --full-refresh.
 with
 
-all_events as (
+all_events as not materialized (
     select * from {{ ref('stg_ga4__events') }}
 ),
 

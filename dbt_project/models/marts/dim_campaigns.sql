@@ -3,7 +3,7 @@
 -- names before its costs arrive (an event's badge scans come before its cost export).
 with
 
-spend as (
+spend as not materialized (
     select * from {{ ref('int_spend__unioned') }}
 ),
 

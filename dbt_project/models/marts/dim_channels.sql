@@ -2,7 +2,7 @@
 -- tests/test_dbt.py keeps the two equal).
 with
 
-channels as (
+channels as not materialized (
     select * from {{ ref('channels') }}
 ),
 

@@ -14,7 +14,7 @@
 -- deleted by the post-hook.
 with
 
-all_touches as (
+all_touches as not materialized (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
 ),
 

@@ -14,7 +14,7 @@
 -- its rows needs a --full-refresh.
 with
 
-spend as (
+spend as not materialized (
     select * from {{ ref('int_spend__unioned') }}
 ),
 

@@ -14,7 +14,7 @@
 -- post-hook.
 with
 
-touches as (
+touches as not materialized (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
 ),
 

@@ -28,7 +28,7 @@
 -- to the cent.
 with
 
-conversions as (
+conversions as not materialized (
     select * from {{ ref('int_attribution__conversions') }}
 ),
 

@@ -36,11 +36,11 @@ stages as (
     select * from {{ ref('journey_stages') }}
 ),
 
-touches as (
+touches as not materialized (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
 ),
 
-allocated_spend as (
+allocated_spend as not materialized (
     select * from {{ ref('int_spend__allocated_to_stages') }}
 ),
 

@@ -16,7 +16,7 @@ plans as (
     select * from {{ ref('stg_finance__budget_plan') }}
 ),
 
-spend as (
+spend as not materialized (
     select * from {{ ref('fct_spend_daily') }}
 ),
 

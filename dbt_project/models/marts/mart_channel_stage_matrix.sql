@@ -13,7 +13,7 @@ stages as (
     select * from {{ ref('journey_stages') }}
 ),
 
-touches as (
+touches as not materialized (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
 ),
 

@@ -10,7 +10,7 @@
 -- order's reporting date.
 with
 
-google_ads as (
+google_ads as not materialized (
     select * from {{ ref('stg_google_ads__campaign_stats') }}
 ),
 
