@@ -106,17 +106,33 @@ identifiers as (
     group by identifier_type, identifier_value
 ),
 
-first_link_per_identifier as (
+-- each identifier's earliest link (ties: the smallest customer id), as two aggregates: a
+-- row_number() over every link sorted them all (12M links at a year of history, most of the
+-- model's time), though only the first is kept
+first_link_times as (
     select
         identifier_type,
         identifier_value,
-        customer_id,
-        row_number() over (
-            partition by identifier_type, identifier_value
-            order by linked_at, customer_id
-        ) as link_rank
+        min(linked_at) as linked_at
     from links
     where customer_id is not null
+    group by identifier_type, identifier_value
+),
+
+first_link_per_identifier as (
+    select
+        links.identifier_type,
+        links.identifier_value,
+        min(links.customer_id) as customer_id
+    from links
+    inner join first_link_times
+        on first_link_times.identifier_type = links.identifier_type
+        and first_link_times.identifier_value = links.identifier_value
+        -- a link without a time sorts last: it is the first only when no link has one
+        and (first_link_times.linked_at = links.linked_at
+             or (first_link_times.linked_at is null and links.linked_at is null))
+    where links.customer_id is not null
+    group by links.identifier_type, links.identifier_value
 ),
 
 resolved_to_customer_ids as (
@@ -133,7 +149,6 @@ resolved_to_customer_ids as (
     left join first_link_per_identifier
         on first_link_per_identifier.identifier_type = identifiers.identifier_type
         and first_link_per_identifier.identifier_value = identifiers.identifier_value
-        and first_link_per_identifier.link_rank = 1
 ),
 
 final as (
