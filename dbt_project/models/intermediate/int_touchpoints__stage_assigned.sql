@@ -112,18 +112,31 @@ touches_to_process as (
 ),
 {% endif %}
 
+-- customer_type_touch_number (the touch's place among the customer's orders, or among the
+-- rest) counted along the same order as customer_touch_number: one sort of the touches, not
+-- two. Within one kind the two orders agree (touchpoint_id is unique, so no ties).
+numbered as (
+    select
+        *,
+        row_number() over touch_order as customer_touch_number,
+        sum(case when touch_type = 'order' then 1 else 0 end) over (
+            touch_order rows between unbounded preceding and current row
+        ) as orders_so_far
+    from touches_to_process
+    window touch_order as (
+        partition by customer_key
+        order by touched_at, case when touch_type = 'order' then 1 else 0 end, touchpoint_id
+    )
+),
+
 sequenced as (
     select
         *,
-        row_number() over (
-            partition by customer_key
-            order by touched_at, case when touch_type = 'order' then 1 else 0 end, touchpoint_id
-        ) as customer_touch_number,
-        row_number() over (
-            partition by customer_key, case when touch_type = 'order' then 1 else 0 end
-            order by touched_at, touchpoint_id
-        ) as customer_type_touch_number
-    from touches_to_process
+        case
+            when touch_type = 'order' then orders_so_far
+            else customer_touch_number - orders_so_far
+        end as customer_type_touch_number
+    from numbered
 ),
 
 customer_history as (
