@@ -325,6 +325,92 @@ def test_a_raw_table_without_files_yet_is_created_empty(built) -> None:
     assert "USING COMPRESSION ZSTD" in loader[0]
 
 
+GA4_UNIQUE = "source_unique_combination_of_columns_ga4_events_user_pseudo_id__event_timestamp__event_name__event_bundle_sequence_id___loaded_at"
+GA4_KEY = "raw.ga4__events:user_pseudo_id,event_timestamp,event_name,event_bundle_sequence_id"
+CHECKPOINTED = {GA4_KEY: "raw.ga4__events",
+                "raw.email__recipient_activity:campaign_id,email_hash,action,occurred_at": "raw.email__recipient_activity",
+                "raw.mmp__in_app_events:appsflyer_id,event_time,event_name": "raw.mmp__in_app_events",
+                "staging.stg_ga4__events:event_key": "staging.stg_ga4__events",
+                "staging.stg_email__recipient_activity:recipient_activity_key": "staging.stg_email__recipient_activity",
+                "staging.stg_mmp__in_app_events:in_app_event_key": "staging.stg_mmp__in_app_events"}
+
+
+def _checkpoint(db: Path, key: str = GA4_KEY) -> tuple:
+    [row] = query(db, "select checked_through, rows_checked, keys_fingerprint, invocation_id "
+                      f"from audit.dbt_test_checkpoints where test_key = '{key}'")
+    return row
+
+
+def _ga4_uniqueness(home: Path, db: Path, label: str, *args: str) -> tuple[str, str]:
+    """`dbt test` of the GA4 source's uniqueness test on `db`: its status, and which check
+    its compiled SQL ran (the comment the test macro writes first)."""
+    run = dbt(home, "test", "--select", GA4_UNIQUE, *args, warehouse=db, target=f"target-{label}")
+    [result] = [r for r in run.result.results if r.node.resource_type == "test"]
+    code = result.node.compiled_code
+    scope = "new loads" if "-- rows loaded after the last passing check" in code else (
+        "whole table" if "-- whole table" in code else "unknown")
+    return str(result.status), scope
+
+
+def test_a_passing_build_checkpoints_its_incremental_uniqueness_tests(built) -> None:
+    home, run = built
+    assert run.success, summary(run)
+    db = home / "warehouse.duckdb"
+    saved = {k: (t, n) for k, t, n in query(db, "select test_key, checked_through, rows_checked "
+                                                "from audit.dbt_test_checkpoints")}
+    assert set(saved) == set(CHECKPOINTED)
+    for key, table in CHECKPOINTED.items():
+        [(newest, rows)] = query(db, f"select max(_loaded_at), count(*) from {table}")
+        assert rows > 0 and saved[key] == (newest, rows), key
+
+
+def test_uniqueness_after_a_checkpoint_checks_new_loads_against_the_whole_table(built) -> None:
+    """A row loaded after the last passing check, carrying a key loaded long before, fails;
+    the check looks only at the new rows' keys (in the whole table), and the failing run
+    leaves the checkpoint where it was."""
+    home, _ = built
+    db = copy_warehouse(home, "duplicate-new.duckdb")
+    before = _checkpoint(db)
+    assert _ga4_uniqueness(home, db, "dup-clean") == ("pass", "new loads")
+    with duckdb.connect(str(db)) as con:
+        # a fresh, unique event: passes, and the checkpoint moves to its load
+        con.execute("insert into raw.ga4__events select * replace (event_bundle_sequence_id || '-new' "
+                    "as event_bundle_sequence_id, now() as _loaded_at) from raw.ga4__events "
+                    "order by _loaded_at, _row_number limit 1")
+    assert _ga4_uniqueness(home, db, "dup-fresh") == ("pass", "new loads")
+    moved = _checkpoint(db)
+    assert moved[0] > before[0] and moved[1] == before[1] + 1 and moved[3] != before[3]
+    with duckdb.connect(str(db)) as con:
+        # the first event ever loaded, delivered again in a later load
+        con.execute("insert into raw.ga4__events select * replace (now() + interval 1 minute as _loaded_at) "
+                    "from raw.ga4__events order by _loaded_at, _row_number limit 1")
+    assert _ga4_uniqueness(home, db, "dup-again") == ("fail", "new loads")
+    assert _checkpoint(db) == moved
+    assert _ga4_uniqueness(home, db, "dup-full", "--vars", "{full_data_tests: true}") == ("fail", "whole table")
+
+
+def test_uniqueness_checks_the_whole_table_when_checked_rows_changed(built) -> None:
+    """A duplicate slipped in among rows already checked (same load time, as a restage or a
+    hand edit would) changes their fingerprint, so the test checks the whole table and fails;
+    removing rows also changes it, and a whole-table pass moves the checkpoint."""
+    home, _ = built
+    db = copy_warehouse(home, "duplicate-old.duckdb")
+    with duckdb.connect(str(db)) as con:
+        con.execute("insert into raw.ga4__events select * from raw.ga4__events "
+                    "order by _loaded_at, _row_number limit 1")
+    assert _ga4_uniqueness(home, db, "old-dup") == ("fail", "whole table")
+    with duckdb.connect(str(db)) as con:
+        # the first event loaded, both copies: one row fewer than the checkpoint counted
+        con.execute("delete from raw.ga4__events where (_load_id, _row_number) = (select (_load_id, _row_number) "
+                    "from raw.ga4__events order by _loaded_at, _row_number limit 1)")
+        [(rows,)] = con.execute("select count(*) from raw.ga4__events").fetchall()
+    before = _checkpoint(db)
+    assert rows == before[1] - 1
+    assert _ga4_uniqueness(home, db, "old-removed") == ("pass", "whole table")
+    assert _checkpoint(db)[1] == rows
+    assert _ga4_uniqueness(home, db, "old-next") == ("pass", "new loads")
+
+
 INCREMENTAL_STAGING = ("stg_ga4__events", "stg_mmp__in_app_events", "stg_email__recipient_activity")
 INCREMENTAL = (*INCREMENTAL_STAGING, "int_web_sessions__grouped", "int_app_sessions__grouped",
                "int_touchpoints__stage_assigned", "fct_touchpoints", "int_attribution__touch_paths",

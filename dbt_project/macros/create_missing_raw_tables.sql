@@ -29,10 +29,17 @@
         {%- endfor -%}
     {%- endif -%}
     {%- if statements -%}
-        create schema if not exists raw;
+        {%- do statements.insert(0, 'create schema if not exists raw') -%}
+    {%- endif -%}
+    {{ hook_statements(statements) }}
+{% endmacro %}
+
+{#- A hook's SQL: the statements and a commit, or a no-op when there are none. -#}
+{% macro hook_statements(statements) -%}
+    {%- if statements -%}
         {{ statements | join(';\n') }};
         commit
     {%- else -%}
         select 1
     {%- endif -%}
-{% endmacro %}
+{%- endmacro %}
