@@ -62,7 +62,9 @@
 
 {#- The uniqueness test's SQL: whole table, or the keys of rows loaded after the checkpoint. -#}
 {% macro unique_rows_test(relation, columns, loaded_at_column=none) %}
-    {%- set through_sql = unique_rows_checked_through(relation, columns, loaded_at_column) if loaded_at_column else none -%}
+    {#- a test with a `where` config reads a subquery, not the relation: whole check -#}
+    {%- set through_sql = unique_rows_checked_through(relation, columns, loaded_at_column)
+        if loaded_at_column and relation.identifier is defined else none -%}
     {%- if through_sql is none %}
     -- whole table
     select {{ columns | join(', ') }}, count(*) as occurrences
@@ -111,7 +113,7 @@
                 if res.node.resource_type == 'test' and res.status == 'pass'
                 and res.node.test_metadata is defined and res.node.test_metadata is not none
                 and res.node.test_metadata.name in ('unique_combination_of_columns', 'unique_incremental')
-                and res.node.test_metadata.kwargs.get('loaded_at_column') -%}
+                and res.node.test_metadata.kwargs.get('loaded_at_column') and not res.node.config.where -%}
             {%- set kwargs = res.node.test_metadata.kwargs -%}
             {%- set columns = kwargs.get('combination_of_columns') or [kwargs.get('column_name')] -%}
             {#- attached_node is empty for a source's tests; these tests read one relation -#}
