@@ -169,6 +169,28 @@ def test_import_ctes_read_more_than_once_are_not_materialized() -> None:
     assert not missing, f"import CTEs read more than once, materialized by DuckDB: {missing}"
 
 
+POST_HOOK_ANTI_JOIN = re.compile(r"post_hook=\"delete from \{\{ this \}\} where (\w+) not in \(select (distinct )?")
+# Post-hooks whose subquery reads a column unique in its table: `distinct` would only add an
+# aggregation over every row (touchpoint_id is tested unique in int_touchpoints__stage_assigned
+# and int_touchpoints__unioned).
+UNIQUE_SUBQUERY_COLUMN = {"fct_touchpoints", "int_touchpoints__stage_assigned"}
+
+
+def test_post_hook_anti_joins_select_distinct_keys() -> None:
+    """The incremental models' post-hooks delete rows whose key is gone upstream with
+    `not in (select key from upstream)`. DuckDB builds that anti-join's hash table from every
+    row of the subquery: 10.5M staged GA4 events for ~5k load ids took 0.6 s a run at a year,
+    0.05 s with `distinct` (same rows deleted: membership does not depend on repeats)."""
+    hooks = {}
+    for path in sorted((PROJECT / "models").rglob("*.sql")):
+        m = POST_HOOK_ANTI_JOIN.search(path.read_text())
+        if m:
+            hooks[path.stem] = bool(m.group(2))
+    assert len(hooks) == 9 and "stg_ga4__events" in hooks and "fct_touchpoints" in hooks, hooks
+    wrong = {name: distinct for name, distinct in hooks.items() if distinct == (name in UNIQUE_SUBQUERY_COLUMN)}
+    assert not wrong, f"post-hook subqueries without distinct (or with it on a unique column): {wrong}"
+
+
 def test_channels_seed_matches_the_registry() -> None:
     with open(PROJECT / "seeds" / "channels.csv", newline="") as fh:
         seeded = {row["channel_id"]: row for row in csv.DictReader(fh)}

@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='appsflyer_id',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where appsflyer_id not in (select appsflyer_id from {{ ref('stg_mmp__in_app_events') }} where appsflyer_id is not null)"
+        post_hook="delete from {{ this }} where appsflyer_id not in (select distinct appsflyer_id from {{ ref('stg_mmp__in_app_events') }} where appsflyer_id is not null)"
     )
 }}
 -- AppsFlyer in-app events grouped into app sessions: a new session starts after 30 minutes

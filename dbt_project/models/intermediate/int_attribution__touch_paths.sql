@@ -22,7 +22,7 @@
         incremental_strategy='delete+insert',
         unique_key='customer_key',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where customer_key not in (select touches.customer_key from {{ ref('int_touchpoints__stage_assigned') }} as touches inner join {{ ref('dim_channels') }} as channels on channels.channel_id = touches.channel_id where channels.is_marketing_channel)"
+        post_hook="delete from {{ this }} where customer_key not in (select distinct touches.customer_key from {{ ref('int_touchpoints__stage_assigned') }} as touches inner join {{ ref('dim_channels') }} as channels on channels.channel_id = touches.channel_id where channels.is_marketing_channel)"
     )
 }}
 with

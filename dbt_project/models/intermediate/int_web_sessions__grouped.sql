@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='session_key',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where session_key not in (select session_key from {{ ref('stg_ga4__events') }})"
+        post_hook="delete from {{ this }} where session_key not in (select distinct session_key from {{ ref('stg_ga4__events') }})"
     )
 }}
 -- GA4 events grouped into web sessions (user_pseudo_id × ga_session_id), with the session's

@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='customer_key',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where customer_key not in (select customer_key from {{ ref('int_touchpoints__stage_assigned') }})"
+        post_hook="delete from {{ this }} where customer_key not in (select distinct customer_key from {{ ref('int_touchpoints__stage_assigned') }})"
     )
 }}
 -- One row per stitched customer (int_customers__identity): first touch, first purchase,

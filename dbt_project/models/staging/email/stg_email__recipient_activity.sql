@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='_load_id',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where _load_id not in (select _load_id from {{ source('email', 'recipient_activity') }})"
+        post_hook="delete from {{ this }} where _load_id not in (select distinct _load_id from {{ source('email', 'recipient_activity') }})"
     )
 }}
 -- One row per recipient action on a campaign (sent, open, click, bounce, unsubscribe).

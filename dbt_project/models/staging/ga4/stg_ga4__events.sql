@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='_load_id',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where _load_id not in (select _load_id from {{ source('ga4', 'events') }})"
+        post_hook="delete from {{ this }} where _load_id not in (select distinct _load_id from {{ source('ga4', 'events') }})"
     )
 }}
 -- One row per GA4 event. The loader already flattened event_params into columns and turned

@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='_load_id',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where _load_id not in (select _load_id from {{ source('mmp', 'in_app_events') }})"
+        post_hook="delete from {{ this }} where _load_id not in (select distinct _load_id from {{ source('mmp', 'in_app_events') }})"
     )
 }}
 -- One row per in-app event. Revenue is in the user's own currency (USD, EUR, GBP mixed).
