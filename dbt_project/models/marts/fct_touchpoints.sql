@@ -2,16 +2,19 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='touchpoint_id',
+        unique_key='customer_key',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where touchpoint_id not in (select touchpoint_id from {{ ref('int_touchpoints__stage_assigned') }})"
+        post_hook="delete from {{ this }} where customer_key not in (select distinct customer_key from {{ ref('int_touchpoints__stage_assigned') }})"
     )
 }}
 -- One row per person-level touch with its customer, channel, campaign and journey stage.
--- Incremental: a run copies every touch of every customer int_touchpoints__stage_assigned
--- rebuilt since this table's last run (a newer _stage_assigned_at): customers with new
--- touches and customers a touch moved to or from. Touches gone from it are deleted by the
--- post-hook.
+-- Incremental by customer: a run replaces every customer int_touchpoints__stage_assigned
+-- rebuilt since this table's last run (a newer _stage_assigned_at) with all of their touches:
+-- customers with new touches and customers a touch moved to or from. A touch gone from
+-- int_touchpoints__stage_assigned went with a rebuild of its customer there, so replacing
+-- whole customers drops it here; a customer left without any touch is deleted by the
+-- post-hook. (By customer, not by touch: the post-hook's anti-join then reads ~200k customer
+-- keys instead of 5M touch ids, 0.8 s a run at a year.)
 with
 
 touches as not materialized (
