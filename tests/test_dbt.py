@@ -393,6 +393,7 @@ def test_uniqueness_after_a_checkpoint_checks_new_loads_against_the_whole_table(
     db = copy_warehouse(home, "duplicate-new.duckdb")
     before = _checkpoint(db)
     assert _ga4_uniqueness(home, db, "dup-clean") == ("pass", "new loads")
+    assert _checkpoint(db)[:3] == before[:3]  # nothing newer: the hook adds nothing
     with duckdb.connect(str(db)) as con:
         # a fresh, unique event: passes, and the checkpoint moves to its load
         con.execute("insert into raw.ga4__events select * replace (event_bundle_sequence_id || '-new' "
@@ -401,6 +402,9 @@ def test_uniqueness_after_a_checkpoint_checks_new_loads_against_the_whole_table(
     assert _ga4_uniqueness(home, db, "dup-fresh") == ("pass", "new loads")
     moved = _checkpoint(db)
     assert moved[0] > before[0] and moved[1] == before[1] + 1 and moved[3] != before[3]
+    # the hook added the new row to the recorded sum: what hashing every row gives
+    assert query(db, "select count(*), cast(sum(hash(user_pseudo_id, event_timestamp, event_name, "
+                     "event_bundle_sequence_id)) as varchar) from raw.ga4__events") == [moved[1:3]]
     with duckdb.connect(str(db)) as con:
         # the first event ever loaded, delivered again in a later load
         con.execute("insert into raw.ga4__events select * replace (now() + interval 1 minute as _loaded_at) "
