@@ -13,7 +13,7 @@
 -- customers with new touches and customers a touch moved to or from. A touch gone from
 -- int_touchpoints__stage_assigned went with a rebuild of its customer there, so replacing
 -- whole customers drops it here; a customer left without any touch is deleted by the
--- post-hook. (By customer, not by touch: the post-hook's anti-join then reads ~63k customer
+-- post-hook. (By customer, not by touch: the post-hook's anti-join then hashes ~63k customer
 -- keys instead of 5M touch ids, 0.8 s a run at a year.)
 with
 
