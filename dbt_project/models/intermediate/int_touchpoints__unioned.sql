@@ -1,3 +1,8 @@
+-- A view: its one reader that needs every touch, int_touchpoints__stage_assigned, stores
+-- them. As a table it was written whole (5M rows at a year) on every run to be read once;
+-- see BENCHMARKS.md ("The touch union as a view"). Its tests run on the stored rows
+-- (_int__models.yml).
+{{ config(materialized='view') }}
 -- Every person-level touch, one row each, with the identifiers it carries and the channel
 -- it belongs to. Aggregate-only engagement (ad impressions and clicks, YouTube views) has
 -- no person and lives in int_engagement__aggregated / fct_spend_daily instead.

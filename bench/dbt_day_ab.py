@@ -1,0 +1,118 @@
+"""The one-day `dbt build` of two versions of the dbt project, on copies of one warehouse
+(BENCHMARKS.md, the dbt sections). The machine drifts by ~10% within an hour: alternate the
+versions, two runs each at least.
+
+    python -m bench.dbt_day_ab base --landing L --start 2025-01-01 --days 365 --out /tmp/ab
+        loads the days through the bench's load path, runs a full `dbt build`, then ingests the
+        next day with the daily DAG's window: <out>/after_ingest.duckdb
+    python -m bench.dbt_day_ab run --label new --project dbt_project --base /tmp/ab/after_ingest.duckdb
+        copies the base, runs `dbt build --vars '{late_data_lookback_days: 0}'` with that
+        project (an older commit's from a `git worktree`), prints the elapsed and summed node
+        time and checksums of the touch tables and marts (equal checksums: same rows), and
+        writes the per-node times to <out>/times_<label>_<HHMMSS>.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from bench.common import Spec, entity_files, jm_env, run_contender
+
+# (table, columns): the stage model's decisions, the fact table, the marts most likely to move
+CHECKSUMS = {
+    "intermediate.int_touchpoints__stage_assigned": "touchpoint_id, customer_key, customer_touch_number, stage, "
+                                                    "is_first_touch, is_first_purchase, is_after_first_purchase",
+    "marts.fct_touchpoints": "touchpoint_id, customer_key, stage, channel_id, campaign_key, revenue_usd",
+    "marts.mart_channel_stage_matrix": "*",
+    "marts.mart_attribution": "*",
+}
+NEXT_DAY = """
+import sys, time
+from datetime import date
+from journeymart.dbt_runner import invoke
+from journeymart.ingest import run_window, window
+t0 = time.perf_counter(); invoke("build"); print(f"dbt full build {time.perf_counter() - t0:.1f} s")
+start, stop = window(date.fromisoformat(sys.argv[1]))
+t0 = time.perf_counter(); run_window(start, stop, "ab_next_day", None)
+print(f"next-day ingest {time.perf_counter() - t0:.1f} s")
+"""
+
+
+def base(landing: Path, start: date, days: int, out: Path) -> Path:
+    end = start + timedelta(days=days - 1)
+    home = out / "home"
+    shutil.rmtree(home, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    env = jm_env(home, landing)
+    spec = Spec(str(landing), start.isoformat(), end.isoformat(), str(out),
+                entity_files(landing, start, end, None), options={"workers": 2, "channels": None})
+    loaded = run_contender("journeymart", "bench.jm_load", spec, out / "results", env)
+    if not loaded.ok:
+        raise SystemExit(f"load failed: {loaded.error}")
+    print(f"load {loaded.wall_s:.1f} s", flush=True)
+    subprocess.run([sys.executable, "-c", NEXT_DAY, (end + timedelta(days=1)).isoformat()], env=env, check=True)
+    target = out / "after_ingest.duckdb"
+    shutil.copy(home / "warehouse.duckdb", target)
+    return target
+
+
+def run(label: str, project: Path, base_db: Path, out: Path) -> dict[str, float]:
+    import duckdb
+
+    work = out / f"run_{label}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    db = work / "warehouse.duckdb"
+    shutil.copy(base_db, db)
+    env = jm_env(work, Path("/nonexistent")) | {"JOURNEYMART_WAREHOUSE": str(db)}
+    t0 = time.perf_counter()
+    done = subprocess.run([str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(project),
+                           "--profiles-dir", str(project), "--target-path", str(work / "target"),
+                           "--log-path", str(work / "logs"), "--vars", '{"late_data_lookback_days": 0}'],
+                          env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if done.returncode:
+        raise SystemExit(done.stdout[-3000:])
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    times = {r["unique_id"]: r["execution_time"] for r in results}
+    (out / f"times_{label}_{time.strftime('%H%M%S')}.json").write_text(json.dumps(times, indent=0))
+    with duckdb.connect(str(db), read_only=True) as con:
+        sums = {table: con.execute(f"select count(*), sum(hash(r::varchar)) from (select {cols} from {table}) r")
+                .fetchone() for table, cols in CHECKSUMS.items()}
+    print(f"{label}: elapsed {elapsed:.1f} s, nodes {sum(times.values()):.1f} s, checksums {sums}")
+    for node, seconds in sorted(times.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"  {seconds:6.2f} {node}")
+    shutil.rmtree(work)
+    return times
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="bench.dbt_day_ab", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="step", required=True)
+    b = sub.add_parser("base")
+    b.add_argument("--landing", type=Path, required=True)
+    b.add_argument("--start", type=date.fromisoformat, required=True)
+    b.add_argument("--days", type=int, required=True)
+    b.add_argument("--out", type=Path, required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--label", required=True)
+    r.add_argument("--project", type=Path, required=True)
+    r.add_argument("--base", type=Path, required=True)
+    r.add_argument("--out", type=Path)
+    args = ap.parse_args(argv)
+    if args.step == "base":
+        print(base(args.landing.resolve(), args.start, args.days, args.out.resolve()))
+    else:
+        run(args.label, args.project.resolve(), args.base.resolve(), (args.out or args.base.parent).resolve())
+
+
+if __name__ == "__main__":
+    main()
