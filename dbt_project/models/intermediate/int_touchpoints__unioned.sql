@@ -70,15 +70,24 @@ spend_campaigns as (
     from {{ ref('int_spend__unioned') }}
 ),
 
+-- audiences matched per campaign, then joined to the activity by campaign id: the prefix
+-- match (`like`) joined to every activity row ran as a nested loop over 1.5M rows
+campaign_audiences as (
+    select
+        email_campaigns.campaign_id,
+        email_audiences.audience
+    from email_campaigns
+    inner join email_audiences
+        on lower(email_campaigns.campaign_name) like lower(email_audiences.campaign_name_prefix) || '%'
+),
+
 email_activity_with_audience as (
     select
         email_activity.*,
-        email_audiences.audience
+        campaign_audiences.audience
     from email_activity
-    left join email_campaigns
-        on email_campaigns.campaign_id = email_activity.campaign_id
-    left join email_audiences
-        on lower(email_campaigns.campaign_name) like lower(email_audiences.campaign_name_prefix) || '%'
+    left join campaign_audiences
+        on campaign_audiences.campaign_id = email_activity.campaign_id
 ),
 
 installs_assigned_to_channels as (
