@@ -4,7 +4,7 @@ versions, two runs each at least.
 
     python -m bench.dbt_day_ab base --landing L --start 2025-01-01 --days 365 --out /tmp/ab
         loads the days through the bench's load path, runs a full `dbt build`, then ingests the
-        next day with the daily DAG's window: <out>/after_ingest.duckdb
+        next day with the daily DAG's window (bench.dbt_day's first two steps): <out>/after_ingest.duckdb
     python -m bench.dbt_day_ab run --label new --project dbt_project --base /tmp/ab/after_ingest.duckdb
         copies the base, runs `dbt build --vars '{late_data_lookback_days: 0}'` with that
         project (an older commit's from a `git worktree`), prints the elapsed and summed node
@@ -33,16 +33,10 @@ CHECKSUMS = {
     "marts.mart_channel_stage_matrix": "*",
     "marts.mart_attribution": "*",
 }
-NEXT_DAY = """
-import sys, time
-from datetime import date
-from journeymart.dbt_runner import invoke
-from journeymart.ingest import run_window, window
-t0 = time.perf_counter(); invoke("build"); print(f"dbt full build {time.perf_counter() - t0:.1f} s")
-start, stop = window(date.fromisoformat(sys.argv[1]))
-t0 = time.perf_counter(); run_window(start, stop, "ab_next_day", None)
-print(f"next-day ingest {time.perf_counter() - t0:.1f} s")
-"""
+REPO = Path(__file__).resolve().parents[1]
+# bench.dbt_day's first two steps, in a process with the base's JOURNEYMART_HOME
+NEXT_DAY = ("import sys; from datetime import date; from bench.dbt_day import full_build_and_next_day; "
+            "print(full_build_and_next_day(date.fromisoformat(sys.argv[1])))")
 
 
 def base(landing: Path, start: date, days: int, out: Path) -> Path:
@@ -57,7 +51,11 @@ def base(landing: Path, start: date, days: int, out: Path) -> Path:
     if not loaded.ok:
         raise SystemExit(f"load failed: {loaded.error}")
     print(f"load {loaded.wall_s:.1f} s", flush=True)
-    subprocess.run([sys.executable, "-c", NEXT_DAY, (end + timedelta(days=1)).isoformat()], env=env, check=True)
+    subprocess.run([sys.executable, "-c", NEXT_DAY, end.isoformat()], env=env, cwd=REPO, check=True)
+    import duckdb
+
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        con.execute("checkpoint")  # a copy of the file alone would miss what is still in its WAL
     target = out / "after_ingest.duckdb"
     shutil.copy(home / "warehouse.duckdb", target)
     return target
