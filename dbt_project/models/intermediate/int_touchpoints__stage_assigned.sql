@@ -35,8 +35,31 @@
 -- var('existing_customer_lead_hours') needs a --full-refresh.
 with
 
+-- Every column but touchpoint_id: an md5 per touch, and an incremental run stitches every
+-- touch but rebuilds few; touches_to_process computes it for those (BENCHMARKS.md, "Stage
+-- assignment without an md5 per touch").
 touches as (
-    select * from {{ ref('int_touchpoints__unioned') }}
+    select
+        touch_type,
+        source_record_id,
+        touched_at,
+        reporting_date,
+        channel_id,
+        campaign_key,
+        campaign_id,
+        campaign_name,
+        customer_id,
+        email_hash,
+        user_pseudo_id,
+        appsflyer_id,
+        order_id,
+        revenue_usd,
+        implies_prior_history,
+        is_customer_signal,
+        _source_file,
+        _load_id,
+        _loaded_at
+    from {{ ref('int_touchpoints__unioned') }}
 ),
 
 identities as not materialized (
@@ -76,17 +99,18 @@ reprocess_since as (
 ),
 
 -- A customer's touches with their campaigns as one fingerprint (count and hash sum), here and
--- in the rows held: a customer who gained, lost or re-campaigned a touch has another one.
+-- in the rows held: a customer who gained, lost or re-campaigned a touch has another one. A
+-- touch is its (touch_type, source_record_id), what its touchpoint_id is the md5 of.
 -- Two aggregates by customer instead of a join of every touch with its held row, which took
 -- ~2.4 s at 5M touches (BENCHMARKS.md, "Stage assignment by customer fingerprints").
 stitched_fingerprints as (
-    select customer_key, count(*) as touches, sum({{ row_hash(['touchpoint_id', 'campaign_id']) }}) as fingerprint
+    select customer_key, count(*) as touches, sum({{ row_hash(['touch_type', 'source_record_id', 'campaign_id']) }}) as fingerprint
     from stitched_to_customers
     group by customer_key
 ),
 
 held_fingerprints as (
-    select customer_key, count(*) as touches, sum({{ row_hash(['touchpoint_id', 'campaign_id']) }}) as fingerprint
+    select customer_key, count(*) as touches, sum({{ row_hash(['touch_type', 'source_record_id', 'campaign_id']) }}) as fingerprint
     from {{ this }}
     group by customer_key
 ),
@@ -105,14 +129,15 @@ customers_to_rebuild as (
 ),
 
 touches_to_process as (
-    select stitched_to_customers.*
+    select {{ touchpoint_id() }} as touchpoint_id, stitched_to_customers.*
     from stitched_to_customers
     inner join customers_to_rebuild
         on customers_to_rebuild.customer_key = stitched_to_customers.customer_key
 ),
 {% else %}
 touches_to_process as (
-    select * from stitched_to_customers
+    select {{ touchpoint_id() }} as touchpoint_id, stitched_to_customers.*
+    from stitched_to_customers
 ),
 {% endif %}
 

@@ -257,7 +257,7 @@ campaigns_resolved as (
 
 final as (
     select
-        {{ generate_surrogate_key(['touch_type', 'source_record_id']) }} as touchpoint_id,
+        {{ touchpoint_id() }} as touchpoint_id,
         touch_type,
         source_record_id,
         touched_at,
