@@ -31,8 +31,8 @@
 -- spend later), or the touch is gone (the post-hook deletes it). Found by comparing each
 -- customer's touches and campaigns with the rows held here. Except: a customer whose held
 -- rows are exactly their touches loaded up to the newest load here, and whose newer touches
--- all come later and leave "bought before the data" unchanged, only gets those touches
--- appended (their old rows cannot change: a touch's stage depends on what came before it).
+-- leave "bought before the data" unchanged, keeps the rows dated before their first newer
+-- touch (a touch's stage depends only on what came before it) and is assigned from there.
 -- Written rows get a new _stage_assigned_at (macros/rebuild_marker.sql), which the models
 -- below follow (they re-read such a customer's touches whole). Changing
 -- seeds/journey_stage_rules.csv, seeds/email_campaign_audiences.csv or
@@ -128,7 +128,6 @@ stitched_summary as (
         sum(case when is_new then 0 else 1 end) as old_touches,
         sum(case when is_new then 0 else {{ row_hash(['touch_type', 'source_record_id', 'campaign_id']) }} end) as old_fingerprint,
         sum(case when not is_new and touch_type = 'order' then 1 else 0 end) as old_orders,
-        max(case when not is_new then touched_at end) as old_last_touched_at,
         min(case when not is_new and touch_type = 'order' then touched_at end) as old_first_order_at,
         min(case when not is_new and is_customer_signal then touched_at end) as old_first_customer_signal_at,
         min(case when is_new then touched_at end) as new_first_touched_at
@@ -148,25 +147,39 @@ held_fingerprints as (
     group by customer_key
 ),
 
--- Customers whose only change is new touches later than all they hold: the held rows are
--- exactly their old touches (same fingerprint), every new touch comes after the last old one,
--- and the new touches leave "bought before the data" as it was. Their old rows stay; only
--- the new touches are assigned, numbered on from the old ones. At a year of history, 582 of
--- a day's 1,379 customers (73k rows written instead of 120k; the rest mostly have a new touch
--- before their last held one: channels' days end at different hours in UTC).
-customers_to_append as (
+-- Customers whose only change is new touches: the held rows are exactly their old touches
+-- (same fingerprint), and "bought before the data" comes out the same with the new touches.
+-- A touch's stage depends only on the touches before it and on that flag, so their old
+-- touches dated before the first new one stay as they are; the new touches and the old ones
+-- from the first new touch's time on are assigned again, numbered on from the ones that stay.
+-- At a year of history, one day: 1,369 of 1,379 customers (BENCHMARKS.md, "Stage assignment
+-- resumes a customer from their first new touch").
+customers_to_resume as (
     select
         stitched_summary.customer_key,
-        stitched_summary.old_touches,
-        stitched_summary.old_orders
+        stitched_summary.new_first_touched_at as resume_from
     from stitched_summary
     inner join held_fingerprints
         on held_fingerprints.customer_key = stitched_summary.customer_key
-    where stitched_summary.new_first_touched_at > stitched_summary.old_last_touched_at
+    where stitched_summary.new_first_touched_at is not null
         and held_fingerprints.touches = stitched_summary.old_touches
         and held_fingerprints.fingerprint = stitched_summary.old_fingerprint
         and {{ bought_before_data | replace('SIGNAL', 'stitched_summary.old_first_customer_signal_at') | replace('ORDER', 'stitched_summary.old_first_order_at') }}
             = {{ bought_before_data | replace('SIGNAL', 'stitched_summary.first_customer_signal_at') | replace('ORDER', 'stitched_summary.first_order_at') }}
+),
+
+-- the touches (and orders) each resumed customer keeps: all old, dated before the first new one
+kept_before_resume as (
+    select
+        customers_to_resume.customer_key,
+        customers_to_resume.resume_from,
+        sum(case when stitched_to_customers.touched_at < customers_to_resume.resume_from then 1 else 0 end) as touches_before,
+        sum(case when stitched_to_customers.touched_at < customers_to_resume.resume_from
+                  and stitched_to_customers.touch_type = 'order' then 1 else 0 end) as orders_before
+    from customers_to_resume
+    inner join stitched_to_customers
+        on stitched_to_customers.customer_key = customers_to_resume.customer_key
+    group by customers_to_resume.customer_key, customers_to_resume.resume_from
 ),
 
 customers_changed as (
@@ -185,9 +198,9 @@ customers_changed as (
 customers_to_rebuild as (
     select customers_changed.customer_key
     from customers_changed
-    left join customers_to_append
-        on customers_to_append.customer_key = customers_changed.customer_key
-    where customers_to_append.customer_key is null
+    left join customers_to_resume
+        on customers_to_resume.customer_key = customers_changed.customer_key
+    where customers_to_resume.customer_key is null
 ),
 
 touches_to_process as (
@@ -199,12 +212,12 @@ touches_to_process as (
     select
         {{ touchpoint_id() }} as touchpoint_id,
         stitched_to_customers.*,
-        customers_to_append.old_touches as touches_before,
-        customers_to_append.old_orders as orders_before
+        kept_before_resume.touches_before,
+        kept_before_resume.orders_before
     from stitched_to_customers
-    inner join customers_to_append
-        on customers_to_append.customer_key = stitched_to_customers.customer_key
-    where stitched_to_customers._loaded_at > (select loaded_at from newest_held)
+    inner join kept_before_resume
+        on kept_before_resume.customer_key = stitched_to_customers.customer_key
+    where stitched_to_customers.touched_at >= kept_before_resume.resume_from
 ),
 
 customer_history as (
@@ -229,8 +242,8 @@ customer_history as (
 
 -- customer_type_touch_number (the touch's place among the customer's orders, or among the
 -- rest) counted along the same order as customer_touch_number: one sort of the touches, not
--- two. Within one kind the two orders agree (touchpoint_id is unique, so no ties). Appended
--- touches count on from the customer's old ones.
+-- two. Within one kind the two orders agree (touchpoint_id is unique, so no ties). A resumed
+-- customer's touches count on from the ones kept.
 numbered as (
     select
         *,
