@@ -28,8 +28,9 @@
 -- newest load here, and every customer a touch moved to or from: identity stitching changed
 -- (a login linked an anonymous visitor, an earlier link arrived late, a corrected
 -- re-delivery removed one), the touch's resolved campaign changed (a campaign first seen in
--- spend later), or the touch is gone (the post-hook deletes it). Found by comparing each
--- customer's touches and campaigns with the rows held here. Except: a customer whose held
+-- spend later), an order's USD revenue changed (a corrected fx rate), or the touch is gone
+-- (the post-hook deletes it). Found by comparing each customer's touches, campaigns and
+-- revenue with the rows held here. Except: a customer whose held
 -- rows are exactly their touches loaded up to the newest load here, and whose newer touches
 -- leave "bought before the data" unchanged, keeps the rows dated before their first newer
 -- touch (a touch's stage depends only on what came before it) and is assigned from there.
@@ -97,7 +98,10 @@ stitched_to_customers as (
         and by_appsflyer_id.identifier_value = touches.appsflyer_id
 ),
 
-{%- set fingerprint = "sum(" ~ row_hash(['touch_type', 'source_record_id', 'campaign_id']) ~ ")" -%}
+{#- a touch in the fingerprints: its key, its resolved campaign, and its revenue (an order's
+    USD amount moves when a corrected fx rate arrives, with no new load of the order) -#}
+{%- set touch_hash = row_hash(['touch_type', 'source_record_id', 'campaign_id', 'revenue_usd']) -%}
+{%- set fingerprint = "sum(" ~ touch_hash ~ ")" -%}
 {#- bought before the data: a customer signal long enough before the first order, or no order -#}
 {%- set bought_before_data -%}
     (SIGNAL is not null and (ORDER is null or SIGNAL < {{ dbt.dateadd('hour', -1 * var('existing_customer_lead_hours', 6), 'ORDER') }}))
@@ -111,12 +115,12 @@ newest_held as (
     select max(_loaded_at) as loaded_at from {{ this }}
 ),
 
--- Per customer, over every stitched touch: its touches with their campaigns as one fingerprint
--- (count and hash sum; a touch is its (touch_type, source_record_id), what touchpoint_id is
--- the md5 of), its state (first order, first customer signal), and the same for the touches
+-- Per customer, over every stitched touch: its touches with their campaigns and revenue as one
+-- fingerprint (count and hash sum; a touch is its (touch_type, source_record_id), what
+-- touchpoint_id is the md5 of), its state (first order, first customer signal), and the same for the touches
 -- loaded before the newest load held ("old") apart from the ones after it ("new"). Compared
--- with the held rows' fingerprint: a customer who gained, lost or re-campaigned a touch has
--- another one. Aggregates by customer instead of a join of every touch with its held row,
+-- with the held rows' fingerprint: a customer who gained, lost or re-campaigned a touch, or
+-- whose order's USD revenue changed, has another one. Aggregates by customer instead of a join of every touch with its held row,
 -- which took ~2.4 s at 5M touches (BENCHMARKS.md, "Stage assignment by customer fingerprints").
 stitched_summary as (
     select
@@ -126,7 +130,7 @@ stitched_summary as (
         min(case when touch_type = 'order' then touched_at end) as first_order_at,
         min(case when is_customer_signal then touched_at end) as first_customer_signal_at,
         sum(case when is_new then 0 else 1 end) as old_touches,
-        sum(case when is_new then 0 else {{ row_hash(['touch_type', 'source_record_id', 'campaign_id']) }} end) as old_fingerprint,
+        sum(case when is_new then 0 else {{ touch_hash }} end) as old_fingerprint,
         sum(case when not is_new and touch_type = 'order' then 1 else 0 end) as old_orders,
         min(case when not is_new and touch_type = 'order' then touched_at end) as old_first_order_at,
         min(case when not is_new and is_customer_signal then touched_at end) as old_first_customer_signal_at,
