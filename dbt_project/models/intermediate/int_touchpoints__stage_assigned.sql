@@ -115,13 +115,14 @@ newest_held as (
     select max(_loaded_at) as loaded_at from {{ this }}
 ),
 
--- Per customer, over every stitched touch: its touches with their campaigns and revenue as one
--- fingerprint (count and hash sum; a touch is its (touch_type, source_record_id), what
--- touchpoint_id is the md5 of), its state (first order, first customer signal), and the same for the touches
--- loaded before the newest load held ("old") apart from the ones after it ("new"). Compared
--- with the held rows' fingerprint: a customer who gained, lost or re-campaigned a touch, or
--- whose order's USD revenue changed, has another one. Aggregates by customer instead of a join of every touch with its held row,
--- which took ~2.4 s at 5M touches (BENCHMARKS.md, "Stage assignment by customer fingerprints").
+-- Per customer, over every stitched touch: its touches with their campaigns and revenue as
+-- one fingerprint (count and hash sum; a touch is its (touch_type, source_record_id), what
+-- touchpoint_id is the md5 of), its state (first order, first customer signal), and the
+-- same for the touches loaded up to the newest load held ("old") apart from the ones after
+-- it ("new"). Compared with the held rows' fingerprint: a customer who gained, lost or
+-- re-campaigned a touch, or whose order's USD revenue changed, has another one. Aggregates
+-- by customer instead of a join of every touch with its held row, which took ~2.4 s at 5M
+-- touches (BENCHMARKS.md, "Stage assignment by customer fingerprints").
 stitched_summary as (
     select
         customer_key,
