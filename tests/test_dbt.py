@@ -465,9 +465,10 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
         tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> None:
     """Ten days built, then four more days and corrected re-deliveries loaded: day 9's GA4
     export without a third of its visitors and some events of the rest, every app-event file
-    without one install and day 9's thinned, day 9's e-mail activity thinned. Built
-    incrementally with a 0-day lookback, every incremental staging and session model equals
-    a --full-refresh of the same raw data, and whole sessions have vanished."""
+    without one install and day 9's thinned, day 9's e-mail activity thinned, and the first ten
+    days' FX rates corrected (their orders are in euros). Built incrementally with a 0-day
+    lookback, every incremental model equals a --full-refresh of the same raw data, whole
+    sessions have vanished, and orders changed USD revenue with no new load of their own."""
     import csv
     import gzip
     import io
@@ -488,6 +489,20 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     day8_lines = gzip.decompress(day8_export.read_bytes()).rstrip(b"\n") + b"\n"
     late = dict(spanning, event_date=f"{day8:%Y%m%d}", event_timestamp=str((midnight - 60) * 1_000_000))
     day8_export.write_bytes(gzip.compress(day8_lines + json.dumps(late).encode() + b"\n"))
+    # The first load's orders in euros: a corrected FX file below changes their USD revenue
+    # with no load of the orders' own (staging converts in views), so for a customer with no
+    # other change only the stage model's fingerprint of revenue tells it to rebuild them.
+    euro_orders: set[str] = set()
+    for d in range(10):
+        path = home / "landing" / "commerce" / f"{DEMO['start'] + timedelta(days=d)}" / \
+            f"orders_export_{DEMO['start'] + timedelta(days=d)}.csv"
+        with path.open(newline="") as f:
+            header, *orders = list(csv.reader(f))
+        for order in orders:
+            order[header.index("Currency")] = "EUR"
+            euro_orders.add(order[header.index("Id")])
+        with path.open("w", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows([header, *orders])
     load_landing(home, DEMO["start"], 10, "first")
     select = ("--select", "+int_web_sessions__grouped", "+int_app_sessions__grouped",
               "+stg_email__recipient_activity", "+fct_touchpoints", "+int_attribution__touch_paths", "+dim_customers",
@@ -551,9 +566,21 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
             rewrite_csv(path, drop=frozenset({install, also_elsewhere[0]} if path == app_day9 else {install}),
                         thin=path == app_day9)
     rewrite_csv(folder / "email" / day9.isoformat() / f"recipient_activity_{day9.isoformat()}.csv")
+    # FX corrected for the first load's days: every EUR rate a quarter higher
+    for path in sorted(folder.glob("finance/*/fx_rates_*.csv")):
+        if path.parent.name in first_load:
+            with path.open(newline="") as f:
+                rates = list(csv.DictReader(f))
+            for r in rates:
+                if r["base_currency"] == "EUR":
+                    r["rate"] = f"{Decimal(r['rate']) * Decimal('1.25'):.6f}"
+            with path.open("w", newline="") as f:
+                out = csv.DictWriter(f, fieldnames=list(rates[0]), lineterminator="\n")
+                out.writeheader()
+                out.writerows(rates)
     load_landing(home, DEMO["start"], DEMO["days"], "second")
     superseded = query(db, "select channel, count(*) from audit.load_ledger where status = 'superseded' group by 1")
-    assert dict(superseded).keys() == {"ga4", "mmp", "email"}, superseded
+    assert dict(superseded).keys() == {"ga4", "mmp", "email", "finance"}, superseded
 
     again = dbt(home, "build", *select, "--vars", "{late_data_lookback_days: 0}")
     assert again.success, summary(again)
@@ -615,6 +642,22 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
 
     assert paths_of_quiet(before["int_attribution__touch_paths"]) != \
         paths_of_quiet(incremental["int_attribution__touch_paths"]), "the quiet customers' paths did not change"
+    # the euro orders' touches have a new USD revenue, from the corrected rates alone, and
+    # some of them belong to quiet customers: ones no touch from the second load reached
+    fct = [c for (c,) in query(db, "select column_name from information_schema.columns where "
+                                   "table_name = 'fct_touchpoints' order by ordinal_position") if c != REBUILD_MARKER]
+    kind, order, revenue, fct_key = (fct.index(c) for c in ("touch_type", "order_id", "revenue_usd", "customer_key"))
+
+    def euro_revenue(rows: list[tuple]) -> dict[str, Decimal]:
+        return {r[order]: r[revenue] for r in rows if r[kind] == "order" and r[order] in euro_orders}
+
+    refreshed = _table(db, schema["fct_touchpoints"], "fct_touchpoints")
+    repriced = {o for o, usd in euro_revenue(refreshed).items()
+                if euro_revenue(before["fct_touchpoints"]).get(o) not in (None, usd)}
+    assert repriced, "no euro order changed its USD revenue: the corrected rates did not arrive"
+    reached = {r[key] for r in incremental["int_touchpoints__stage_assigned"] if r[lid] in loaded_second}
+    assert {r[fct_key] for r in refreshed if r[order] in repriced} - reached, \
+        "every repriced order's customer had a new touch: the revenue-only rebuild is not exercised"
     for m in INCREMENTAL:
         assert incremental[m] != before[m], f"{m}: the new files changed nothing (test proves nothing)"
         assert incremental[m] == _table(db, schema[m], m), f"{m}: incremental differs from a full refresh"
