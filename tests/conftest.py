@@ -70,3 +70,41 @@ def load_landing(home: Path, start: date, days: int, run_id: str, landing: Path 
             shutil.copytree(landing, home / "landing", dirs_exist_ok=True)
         run_window(start, start + timedelta(days=days - 1), run_id,
                    now=datetime.combine(start, datetime.min.time(), UTC))
+
+
+def orders_in_euros(landing: Path, start: date, days: int) -> set[str]:
+    """Rewrite the orders exports of `days` days from `start` in euros; their order ids."""
+    import csv
+
+    ids: set[str] = set()
+    for d in range(days):
+        day = start + timedelta(days=d)
+        path = landing / "commerce" / f"{day}" / f"orders_export_{day}.csv"
+        with path.open(newline="") as f:
+            header, *orders = list(csv.reader(f))
+        for order in orders:
+            order[header.index("Currency")] = "EUR"
+            ids.add(order[header.index("Id")])
+        with path.open("w", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows([header, *orders])
+    return ids
+
+
+def correct_euro_rates(landing: Path, days: set[str], factor: str = "1.25") -> None:
+    """Rewrite the FX exports of the partition dates `days` with every EUR rate times
+    `factor`: a corrected re-delivery that re-prices held euro amounts."""
+    import csv
+    from decimal import Decimal
+
+    for path in sorted(landing.glob("finance/*/fx_rates_*.csv")):
+        if path.parent.name not in days:
+            continue
+        with path.open(newline="") as f:
+            rates = list(csv.DictReader(f))
+        for r in rates:
+            if r["base_currency"] == "EUR":
+                r["rate"] = f"{Decimal(r['rate']) * Decimal(factor):.6f}"
+        with path.open("w", newline="") as f:
+            out = csv.DictWriter(f, fieldnames=list(rates[0]), lineterminator="\n")
+            out.writeheader()
+            out.writerows(rates)

@@ -122,7 +122,7 @@ def pg_cluster() -> Iterator[PgServer]:
         run("pg_ctl", "-D", str(data), "-l", str(log), "-o", opts, "-w", "-t", "60", "start")
         started = True
         server = PgServer("127.0.0.1", port, SUPERUSER, password, DBNAME)
-        _create_database(server)
+        create_database(server)
         yield server
     finally:
         if started:
@@ -131,7 +131,7 @@ def pg_cluster() -> Iterator[PgServer]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _create_database(server: PgServer) -> None:
+def create_database(server: PgServer) -> None:
     import psycopg2
 
     con = psycopg2.connect(server.dsn(dbname="postgres"))

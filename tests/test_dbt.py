@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from conftest import DEMO, load_landing
+from conftest import DEMO, correct_euro_rates, load_landing, orders_in_euros
 from journeymart import registry
 from journeymart.warehouse import LINEAGE_COLUMNS, raw_table_ddl
 
@@ -492,17 +492,7 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     # The first load's orders in euros: a corrected FX file below changes their USD revenue
     # with no load of the orders' own (staging converts in views), so for a customer with no
     # other change only the stage model's fingerprint of revenue tells it to rebuild them.
-    euro_orders: set[str] = set()
-    for d in range(10):
-        path = home / "landing" / "commerce" / f"{DEMO['start'] + timedelta(days=d)}" / \
-            f"orders_export_{DEMO['start'] + timedelta(days=d)}.csv"
-        with path.open(newline="") as f:
-            header, *orders = list(csv.reader(f))
-        for order in orders:
-            order[header.index("Currency")] = "EUR"
-            euro_orders.add(order[header.index("Id")])
-        with path.open("w", newline="") as f:
-            csv.writer(f, lineterminator="\n").writerows([header, *orders])
+    euro_orders = orders_in_euros(home / "landing", DEMO["start"], 10)
     load_landing(home, DEMO["start"], 10, "first")
     select = ("--select", "+int_web_sessions__grouped", "+int_app_sessions__grouped",
               "+stg_email__recipient_activity", "+fct_touchpoints", "+int_attribution__touch_paths", "+dim_customers",
@@ -567,17 +557,7 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
                         thin=path == app_day9)
     rewrite_csv(folder / "email" / day9.isoformat() / f"recipient_activity_{day9.isoformat()}.csv")
     # FX corrected for the first load's days: every EUR rate a quarter higher
-    for path in sorted(folder.glob("finance/*/fx_rates_*.csv")):
-        if path.parent.name in first_load:
-            with path.open(newline="") as f:
-                rates = list(csv.DictReader(f))
-            for r in rates:
-                if r["base_currency"] == "EUR":
-                    r["rate"] = f"{Decimal(r['rate']) * Decimal('1.25'):.6f}"
-            with path.open("w", newline="") as f:
-                out = csv.DictWriter(f, fieldnames=list(rates[0]), lineterminator="\n")
-                out.writeheader()
-                out.writerows(rates)
+    correct_euro_rates(folder, first_load)
     load_landing(home, DEMO["start"], DEMO["days"], "second")
     superseded = query(db, "select channel, count(*) from audit.load_ledger where status = 'superseded' group by 1")
     assert dict(superseded).keys() == {"ga4", "mmp", "email", "finance"}, superseded
