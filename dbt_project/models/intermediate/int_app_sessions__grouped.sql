@@ -13,19 +13,74 @@
 -- Incremental by install: session numbers count from an install's first event, so a run
 -- re-sessions every install with an event staged within var('late_data_lookback_days') of
 -- the newest load here, and every install with a session held here within a day of a day
--- such a load brought events for (a corrected re-delivery may remove all of an install's
--- events of that day), from all of its events (delete+insert on appsflyer_id); installs
--- whose every event a re-delivery removed are dropped by the post-hook.
+-- a corrected re-delivery among those loads brought events for (it may remove all of an
+-- install's events of that day); installs whose every event a re-delivery removed are
+-- dropped by the post-hook. An install of the first kind only gained events: its held
+-- sessions that ended over 30 minutes before its first new event stay as they are (a later
+-- event cannot join them, and their numbers do not move), and its events after them are
+-- grouped again, numbered on from them. An install a re-delivery touched is grouped again
+-- from its first event. Either way delete+insert on appsflyer_id writes all of the
+-- install's sessions, the kept ones copied from this table.
 with
 
 all_app_events as not materialized (
     select * from {{ ref('stg_mmp__in_app_events') }}
 ),
 
-app_events as (
-    {{ rows_to_rebuild('all_app_events', 'appsflyer_id',
-                       held_span=('session_started_at', 'session_ended_at'), day='cast(event_at as date)') }}
+{% if is_incremental() %}
+newly_loaded as (
+    select appsflyer_id, min(event_at) as first_new_event_at
+    from all_app_events
+    where _loaded_at > (
+        {{ reprocess_loaded_after() }}
+    )
+    group by appsflyer_id
 ),
+
+redelivered as (
+    {{ keys_near_redelivered_days('all_app_events', 'appsflyer_id',
+                                  ('session_started_at', 'session_ended_at'), 'cast(event_at as date)') }}
+),
+
+-- the first new event of an install that only gained events; null: grouped from the start
+installs_to_rebuild as (
+    select
+        coalesce(newly_loaded.appsflyer_id, redelivered.appsflyer_id) as appsflyer_id,
+        case when redelivered.appsflyer_id is null then newly_loaded.first_new_event_at end as resume_from
+    from newly_loaded
+    full outer join redelivered
+        on redelivered.appsflyer_id = newly_loaded.appsflyer_id
+),
+
+kept_sessions as (
+    select held.*
+    from {{ this }} as held
+    inner join installs_to_rebuild
+        on installs_to_rebuild.appsflyer_id = held.appsflyer_id
+    where held.session_ended_at < {{ dbt.dateadd('minute', -30, 'installs_to_rebuild.resume_from') }}
+),
+
+kept_per_install as (
+    select appsflyer_id, count(*) as sessions_kept, max(session_ended_at) as kept_until
+    from kept_sessions
+    group by appsflyer_id
+),
+
+app_events as (
+    select all_app_events.*, coalesce(kept_per_install.sessions_kept, 0) as sessions_kept
+    from all_app_events
+    inner join installs_to_rebuild
+        on installs_to_rebuild.appsflyer_id = all_app_events.appsflyer_id
+    left join kept_per_install
+        on kept_per_install.appsflyer_id = all_app_events.appsflyer_id
+    where kept_per_install.kept_until is null or all_app_events.event_at > kept_per_install.kept_until
+),
+{% else %}
+app_events as (
+    select all_app_events.*, 0 as sessions_kept
+    from all_app_events
+),
+{% endif %}
 
 gaps_marked as (
     select
@@ -42,7 +97,7 @@ gaps_marked as (
 numbered as (
     select
         *,
-        sum(starts_session) over (
+        sessions_kept + sum(starts_session) over (
             partition by appsflyer_id
             order by event_at, in_app_event_key
             rows between unbounded preceding and current row
@@ -78,11 +133,23 @@ aggregated_to_sessions as (
     group by appsflyer_id, app_session_number
 ),
 
-final as (
+grouped as (
     select
         *,
         {{ to_reporting_date('session_started_at') }} as reporting_date
     from aggregated_to_sessions
+),
+
+{%- set columns = ['app_session_key', 'appsflyer_id', 'app_session_number', 'customer_user_id',
+                   'session_started_at', 'session_ended_at', 'events', 'has_purchase', 'media_source',
+                   '_source_file', '_load_id', '_loaded_at', 'reporting_date'] %}
+
+final as (
+    select {{ columns | join(', ') }} from grouped
+    {%- if is_incremental() %}
+    union all
+    select {{ columns | join(', ') }} from kept_sessions
+    {%- endif %}
 )
 
 select * from final

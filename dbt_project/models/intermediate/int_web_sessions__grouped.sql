@@ -11,9 +11,9 @@
 -- traffic source/medium, its landing page and the registry channel that owns that traffic.
 -- Incremental: a run re-groups every session with an event staged within
 -- var('late_data_lookback_days') of the newest load here, and every session held here within
--- a day of a date such a load brought events for, from all of that session's events (a
--- session can span two daily files: a corrected re-delivery of one day may remove all of a
--- session's events of that day and leave the other day's). Sessions whose every event a
+-- a day of a date a corrected re-delivery among those loads brought events for, from all of
+-- that session's events (a session can span two daily files: a re-delivery of one day may
+-- remove all of a session's events of that day and leave the other day's). Sessions whose every event a
 -- re-delivery removed are dropped by the post-hook. Changing seeds/channel_source_mapping.csv
 -- needs a --full-refresh.
 with
