@@ -25,11 +25,14 @@ from pathlib import Path
 
 from bench.common import Spec, entity_files, jm_env, run_contender
 
-# (table, columns): the stage model's decisions, the fact table, the marts most likely to move
+# (table, columns): the stage model's decisions, the fact table, the session tables, the marts most
+# likely to move
 CHECKSUMS = {
     "intermediate.int_touchpoints__stage_assigned": "touchpoint_id, customer_key, customer_touch_number, stage, "
                                                     "is_first_touch, is_first_purchase, is_after_first_purchase",
     "marts.fct_touchpoints": "touchpoint_id, customer_key, stage, channel_id, campaign_key, revenue_usd",
+    "intermediate.int_app_sessions__grouped": "*",
+    "intermediate.int_web_sessions__grouped": "*",
     "marts.mart_channel_stage_matrix": "*",
     "marts.mart_attribution": "*",
 }
