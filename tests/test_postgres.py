@@ -313,7 +313,8 @@ def test_incremental_models_on_postgres_equal_a_full_refresh(tmp_path_factory: p
     orders_in_euros(landing, DEMO["start"], 10)
     env = _env(home, "postgres", server)
     select = ("--select", "+int_web_sessions__grouped", "+int_app_sessions__grouped", "+stg_email__recipient_activity",
-              "+fct_touchpoints", "+int_attribution__touch_paths", "+dim_customers", "channels",
+              "+fct_touchpoints", "+int_attribution__touch_paths", "+dim_customers",
+              "+int_touchpoints__aggregated_to_customer_cells", "channels",
               "--indirect-selection", "cautious")
     with pytest.MonkeyPatch.context() as mp:
         _apply_env(mp, env)

@@ -13,44 +13,24 @@ stages as (
     select * from {{ ref('journey_stages') }}
 ),
 
-touches as not materialized (
-    select * from {{ ref('int_touchpoints__stage_assigned') }}
+customer_cells as (
+    select * from {{ ref('int_touchpoints__aggregated_to_customer_cells') }}
 ),
 
 allocated_spend as (
     select * from {{ ref('int_spend__allocated_to_stages') }}
 ),
 
-orders as (
-    select customer_key, touched_at as ordered_at
-    from touches
-    where touch_type = 'order'
-),
-
-touches_with_conversion as (
-    select
-        touches.touchpoint_id,
-        touches.channel_id,
-        touches.stage,
-        touches.customer_key,
-        max(case when orders.ordered_at is not null then 1 else 0 end) = 1 as is_followed_by_order
-    from touches
-    left join orders
-        on orders.customer_key = touches.customer_key
-        and orders.ordered_at > touches.touched_at
-        and orders.ordered_at <= {{ dbt.dateadd('day', var('conversion_window_days', 30), 'touches.touched_at') }}
-    where touches.stage is not null
-    group by touches.touchpoint_id, touches.channel_id, touches.stage, touches.customer_key
-),
-
+-- reached customers: one row per customer in a cell; conversions: those whose touch in the
+-- cell was followed by an order (int_touchpoints__aggregated_to_customer_cells)
 engagement as (
     select
         channel_id,
         stage,
-        count(*) as touches,
-        count(distinct customer_key) as reached_customers,
-        count(distinct case when is_followed_by_order then customer_key end) as conversions
-    from touches_with_conversion
+        sum(touches) as touches,
+        count(*) as reached_customers,
+        sum(case when is_converted then 1 else 0 end) as conversions
+    from customer_cells
     group by channel_id, stage
 ),
 
