@@ -34,8 +34,9 @@ PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 MODELS = ("first_touch", "last_touch", "linear", "position_based", "time_decay", "markov")
 SELECTION = ("+mart_attribution", "+mart_platform_reported_conversions", "+dim_customers", "+fct_touchpoints")
 ATTRIBUTION_MODELS = ("int_attribution__conversions", "int_attribution__touch_paths",
-                      "int_attribution__markov_transitions", "int_attribution__markov_removal_effects",
-                      "mart_attribution", "mart_platform_reported_conversions")
+                      "int_attribution__customer_transitions", "int_attribution__markov_transitions",
+                      "int_attribution__markov_removal_effects", "mart_attribution",
+                      "mart_platform_reported_conversions")
 LOOKBACK = timedelta(days=30)  # var('attribution_lookback_days') default
 AD_PLATFORMS = {"google_ads", "meta_ads", "linkedin_ads", "tiktok_ads"}
 
@@ -241,7 +242,7 @@ def test_platform_reported_conversions_never_enter_attribution(built, db: Path) 
     assert "model.journeymart.mart_platform_reported_conversions" not in upstream
     # the attribution chain reads touches and channels only (ad platforms' staging is further
     # upstream for campaign names, never for their conversion counts: see the inflation below)
-    chain = {f"model.journeymart.{m}" for m in ATTRIBUTION_MODELS[:5]}
+    chain = {f"model.journeymart.{m}" for m in ATTRIBUTION_MODELS[:6]}
     parents = {p for n in chain for p in nodes[n]["depends_on"]["nodes"]} - chain
     assert parents == {"model.journeymart.int_touchpoints__stage_assigned", "model.journeymart.dim_channels"}
 

@@ -186,7 +186,7 @@ def test_post_hook_anti_joins_select_distinct_keys() -> None:
         m = POST_HOOK_ANTI_JOIN.search(path.read_text())
         if m:
             hooks[path.stem] = bool(m.group(2))
-    assert len(hooks) == 10 and "stg_ga4__events" in hooks and "fct_touchpoints" in hooks, hooks
+    assert len(hooks) == 11 and "stg_ga4__events" in hooks and "fct_touchpoints" in hooks, hooks
     wrong = {name: distinct for name, distinct in hooks.items() if distinct == (name in UNIQUE_SUBQUERY_COLUMN)}
     assert not wrong, f"post-hook subqueries without distinct (or with it on a unique column): {wrong}"
 
@@ -451,7 +451,7 @@ def test_uniqueness_checks_the_whole_table_when_checked_rows_changed(built) -> N
 INCREMENTAL_STAGING = ("stg_ga4__events", "stg_mmp__in_app_events", "stg_email__recipient_activity")
 INCREMENTAL = (*INCREMENTAL_STAGING, "int_web_sessions__grouped", "int_app_sessions__grouped",
                "int_touchpoints__stage_assigned", "fct_touchpoints", "int_attribution__touch_paths",
-               "dim_customers", "int_touchpoints__aggregated_to_customer_cells")
+               "dim_customers", "int_touchpoints__aggregated_to_customer_cells", "int_attribution__customer_transitions")
 # When a row's customer was rebuilt: differs between an incremental run and a full refresh
 # by design (it is the run's time), so the comparison leaves it out.
 REBUILD_MARKER = "_stage_assigned_at"
@@ -507,7 +507,7 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     load_landing(home, DEMO["start"], 10, "first")
     select = ("--select", "+int_web_sessions__grouped", "+int_app_sessions__grouped",
               "+stg_email__recipient_activity", "+fct_touchpoints", "+int_attribution__touch_paths", "+dim_customers",
-              "+int_touchpoints__aggregated_to_customer_cells",
+              "+int_touchpoints__aggregated_to_customer_cells", "+int_attribution__customer_transitions",
               "channels", "--indirect-selection", "cautious")
     first = dbt(home, "build", *select)
     assert first.success, summary(first)
