@@ -392,3 +392,57 @@ def test_type_failures_still_run_the_values_pass_on_typed_rows_only(generated_ga
     assert len(out.results) == 2  # the passes, as before
     assert [r.split(" got ")[0] for r in out.row_reasons[2]] == ["event_date is not a date"]
     assert out.row_reasons[6][0].startswith("required event_name is empty")
+
+
+def _without_load_times(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        return {k: _without_load_times(v) for k, v in doc.items() if k != "ge_load_time"}
+    if isinstance(doc, list):
+        return [_without_load_times(v) for v in doc]
+    return doc
+
+
+def test_configurations_computed_once_per_run_give_the_same_results(
+        generated_ga4: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within a validation run each expectation's configuration is computed once; the
+    results (row reasons, counts and GE's result documents) equal GE's own property's."""
+    from decimal import Decimal
+
+    from journeymart import validation
+
+    values_only = batch_of(generated_ga4)
+    values_only.loc[4, "engagement_time_msec"] = -5
+    values_only.loc[5, "currency"] = "XXX"
+    values_only.loc[5, "purchase_revenue"] = Decimal("-1")
+    values_only.loc[9] = values_only.loc[8]
+    with_types = values_only.copy()
+    with_types.loc[2, "event_date"] = "2026-13-45"  # fails its type: the two passes run
+
+    def outcomes() -> list[Any]:
+        runs = [validation.validate_batch(ENTITY, f) for f in (values_only, with_types)]
+        return [(o.row_reasons, o.summary, o.structural_failure, _without_load_times(o.results)) for o in runs]
+
+    cached = outcomes()
+    assert [len(o[3]) for o in cached] == [1, 2] and all(o[0] for o in cached)
+
+    suite = validation._pass_suite(ENTITY.table, None, frozenset())
+    exp = suite.expectations[3]
+    assert exp.configuration is not exp.configuration  # outside a run: GE's property
+    token = validation._RUN_CONFIGURATIONS.set({})
+    try:
+        assert exp.configuration is exp.configuration
+    finally:
+        validation._RUN_CONFIGURATIONS.reset(token)
+
+    class NoRun:
+        def get(self) -> None:
+            return None
+
+        def set(self, _: Any) -> None:
+            return None
+
+        def reset(self, _: Any) -> None:
+            return None
+
+    monkeypatch.setattr(validation, "_RUN_CONFIGURATIONS", NoRun())
+    assert outcomes() == cached

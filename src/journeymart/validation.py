@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -169,12 +170,46 @@ def _skip_batch_fingerprint() -> None:
     pandas_execution_engine.HASH_THRESHOLD = 0
 
 
+# The configurations computed during this context's validation run, by expectation object
+# (the object is kept too, so its id cannot be reused while the run lasts); None outside a run.
+_RUN_CONFIGURATIONS: ContextVar[dict[int, tuple[Any, Any]] | None] = ContextVar(
+    "journeymart_ge_configurations", default=None)
+
+
+def _compute_configurations_once_per_run() -> None:
+    """GE 1.24's `Expectation.configuration` is a property that serialises the expectation
+    (pydantic `dict()`, a regex for its type name) on every read, and building the metric
+    graph reads it per kwarg: ~30 times per expectation, 2,656 times in one run of the GA4
+    suite, ~0.1 s of the ~0.4 s every validation run costs however few rows it checks
+    (BENCHMARKS.md). During a run the expectations are not changed (GE deep-copies a
+    configuration before it edits one), so within `_run` each object's configuration is
+    computed once. Outside a run, and in other threads, the property computes as before."""
+    from great_expectations.expectations.expectation import Expectation
+
+    compute = Expectation.configuration.fget
+    if getattr(compute, "journeymart_cached", False):
+        return
+
+    def configuration(self: Any) -> Any:
+        run = _RUN_CONFIGURATIONS.get()
+        if run is None:
+            return compute(self)
+        hit = run.get(id(self))
+        if hit is None:
+            hit = run[id(self)] = (self, compute(self))
+        return hit[1]
+
+    configuration.journeymart_cached = True  # type: ignore[attr-defined]
+    Expectation.configuration = property(configuration, doc=Expectation.configuration.__doc__)
+
+
 @cache
 def _batch_definition() -> Any:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     _skip_batch_fingerprint()
+    _compute_configurations_once_per_run()
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     ds = ctx.data_sources.add_pandas("landing_files")
@@ -239,9 +274,11 @@ def _run(entity: Entity, frame: pd.DataFrame, types: frozenset[str] | None,
     # marker only: the batch id comes from the batch parameters, not from the data).
     validator = Validator(batch_definition=_batch_definition(), batch_parameters={"dataframe": frame},
                           result_format={"result_format": "COMPLETE"})
+    token = _RUN_CONFIGURATIONS.set({})
     try:
         return validator.validate_expectation_suite(_pass_suite(entity.table, types, exclude))
     finally:
+        _RUN_CONFIGURATIONS.reset(token)
         _release_batch()
 
 
