@@ -315,6 +315,30 @@ def test_csv_columnar_cast_equals_the_row_loop(entity: registry.Entity, generate
         assert isinstance(assert_csv_like_row_loop(entity, path.read_bytes(), path.name, monkeypatch), Parsed)
 
 
+@pytest.mark.parametrize("cast", ["to_int", "to_count", "micros_to_timestamp", "micros_to_decimal"])
+def test_digit_cells_read_directly_equal_the_cast(cast: str) -> None:
+    """int and epoch casts read cells of plain digits without their checks: every other
+    cell still goes through the cast, and the two agree cell by cell with types."""
+    from journeymart.parsers import base
+
+    fn = getattr(base, cast)
+    assert fn in base._FROM_DIGITS
+    odd = ["0", "007", "9" * 18, "9" * 19, "1" * 25, "\u0661\u0662", "\u00b2", " 12", "12 ", "+1", "-1", "",
+           "null", "N/A", "1,234", "12.0", "1e3", 12, 12.0, True, None, "1735689600000000"]
+    values = [str(n) for n in range(40)] + odd  # mostly distinct: the direct read is taken
+    for v in values[:]:
+        try:
+            fn(v)
+        except OverflowError as exc:  # 18 digits of microseconds: past year 9999
+            values.remove(v)
+            with pytest.raises(OverflowError, match=str(exc)):
+                base.cast_distinct(fn, [*values[:40], v])
+    got = base.cast_distinct(fn, values)
+    want = [fn(v) for v in values]
+    assert [(type(g), g, repr(g)) for g in got] == [(type(w), w, repr(w)) for w in want]
+    assert any(isinstance(w, str) for w in want) and any(w is None for w in want)
+
+
 def test_csv_cast_that_raises_gives_the_row_loops_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from journeymart.parsers import base, mmp
     from test_parsers import MINIMAL
