@@ -633,8 +633,8 @@ def _micros_decimal_from_digits(s: str) -> Decimal:
 # What an int or epoch cast returns for a cell of 1 to 18 ASCII digits, the usual cell of
 # count, id and timestamp columns, whose values are mostly distinct: the cast's own result
 # for such a cell (no blank, sign, grouping, decimal point or INT64 bound applies to it),
-# without its checks. A GA4 event's timestamp took 3.7 us through `micros_to_timestamp` and
-# 2.0 us this way (BENCHMARKS.md).
+# without its checks. A GA4 event's timestamp took 2.4-3.8 us through `micros_to_timestamp`
+# and 1.4-2.0 us this way (BENCHMARKS.md, 2026-12-01 05:00).
 _FROM_DIGITS: dict[Callable[[Any], Any], Callable[[str], Any]] = {
     to_int: int, to_count: int, micros_to_timestamp: _micros_from_digits,
     micros_to_decimal: _micros_decimal_from_digits,
