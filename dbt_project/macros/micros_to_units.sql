@@ -1,7 +1,9 @@
-{#- Ad platforms report money in micros (1/1,000,000 of the currency unit): exact integer
-    division into a DECIMAL(18,6), never a float. -#}
+{#- Ad platforms report money in micros (1/1,000,000 of the currency unit): an exact
+    DECIMAL(38,6), never a float. A multiplication, not a division: DuckDB divides decimals
+    in DOUBLE (`cast(x as numeric) / 1000000` is a DOUBLE there, exact only below ~8.6e9
+    units), PostgreSQL multiplies and divides numerics exactly. -#}
 {% macro micros_to_units(column_name) -%}
-    cast({{ column_name }} as {{ dbt.type_numeric() }}) / 1000000
+    cast({{ column_name }} as decimal(38, 0)) * 0.000001
 {%- endmacro %}
 
 {#- Fixed-point money types used across layers (DuckDB and PostgreSQL spell them alike). -#}

@@ -59,7 +59,10 @@ aggregated_to_sessions as (
         max(session_number) as session_number,
         max(case when event_name = 'first_visit' then 1 else 0 end) = 1 as is_first_visit,
         sum(case when event_name = 'page_view' then 1 else 0 end) as page_views,
-        sum(coalesce(engagement_time_seconds, 0)) as engagement_time_seconds,
+        -- in DECIMAL: a warehouse staged before engagement seconds were exact holds them as
+        -- DOUBLE, whose sum depends on the order DuckDB's threads add them in (two builds of
+        -- the same data differed in the 14th digit)
+        sum(cast(coalesce(engagement_time_seconds, 0) as decimal(38, 3))) as engagement_time_seconds,
         max(case when attribution_rank = 1 then traffic_source end) as traffic_source,
         max(case when attribution_rank = 1 then traffic_medium end) as traffic_medium,
         max(case when attribution_rank = 1 then traffic_campaign end) as traffic_campaign,

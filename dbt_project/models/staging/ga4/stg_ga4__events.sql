@@ -66,7 +66,8 @@ renamed as (
         transaction_id,
         purchase_revenue as purchase_revenue_local,
         currency as currency_code,
-        cast(engagement_time_msec as {{ dbt.type_numeric() }}) / 1000 as engagement_time_seconds,
+        -- exact: DuckDB divides decimals in DOUBLE (see macros/micros_to_units.sql)
+        cast(engagement_time_msec as decimal(38, 0)) * 0.001 as engagement_time_seconds,
         platform,
         device_category,
         country,
