@@ -448,6 +448,39 @@ def test_uniqueness_checks_the_whole_table_when_checked_rows_changed(built) -> N
     assert _ga4_uniqueness(home, db, "old-next") == ("pass", "new loads")
 
 
+def _compiled(run: Any, model: str) -> str:
+    return next(r.node.compiled_code for r in run.result.results if r.node.name == model)
+
+
+def test_identity_held_by_an_older_build_is_aggregated_whole_once(built) -> None:
+    """A warehouse whose int_customers__identity predates its summary columns (built as a
+    table, without first_linked_at and _loaded_at) and still holds an identifier no row names
+    any more: the next run aggregates every row, drops that identifier, adds the columns, and
+    equals a --full-refresh; the run after it merges."""
+    home, _ = built
+    db = copy_warehouse(home, "identity-upgrade.duckdb")
+    table = "intermediate.int_customers__identity"
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"alter table {table} drop column first_linked_at")
+        con.execute(f"alter table {table} drop column _loaded_at")
+        con.execute(f"insert into {table} select * replace ('gone-' || identifier_value as identifier_value) "
+                    f"from {table} where identifier_type = 'email_hash' limit 1")
+    upgraded = dbt(home, "run", "--select", "int_customers__identity", warehouse=db, target="target-upgrade")
+    assert upgraded.success, summary(upgraded)
+    assert "held_to_merge" not in _compiled(upgraded, "int_customers__identity")
+    rows = query(db, f"select * from {table} order by all")
+    assert not [r for r in rows if r[1].startswith("gone-")]
+    assert query(db, f"select count(*) from {table} where _loaded_at is null") == [(0,)]
+    merged = dbt(home, "run", "--select", "int_customers__identity", warehouse=db, target="target-upgrade")
+    assert merged.success, summary(merged)
+    assert "held_to_merge" in _compiled(merged, "int_customers__identity")
+    assert query(db, f"select * from {table} order by all") == rows
+    full = dbt(home, "run", "--select", "int_customers__identity", "--full-refresh", warehouse=db,
+               target="target-upgrade")
+    assert full.success, summary(full)
+    assert query(db, f"select * from {table} order by all") == rows
+
+
 INCREMENTAL_STAGING = ("stg_ga4__events", "stg_mmp__in_app_events", "stg_email__recipient_activity")
 INCREMENTAL = (*INCREMENTAL_STAGING, "int_web_sessions__grouped", "int_app_sessions__grouped", "int_customers__identity",
                "int_touchpoints__stage_assigned", "fct_touchpoints", "int_attribution__touch_paths",
