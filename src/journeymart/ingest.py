@@ -28,7 +28,8 @@ LATE_LOOKBACK_DAYS = int(os.environ.get("JOURNEYMART_LATE_LOOKBACK_DAYS", "2"))
 BATCH_DAYS = 7
 # A backfill's week batches of a channel are merged, up to MAX_MERGED_BATCHES of them (a
 # quarter), while their files stay under BATCH_BYTES: each stage task runs a GE validation per
-# entity, which costs ~0.1 s however few rows it checks, so a year of a small ad report in 52
+# entity, which costs 0.06-0.3 s however few rows it checks (by suite and machine; a stage
+# task's first one also imports GE, ~2.4 s), so a year of a small ad report in 52
 # tasks spent most of its time in GE's fixed cost (BENCHMARKS.md). A GA4 week (~17 MB) stays
 # alone. Merged up to 4 weeks, the small exports of a year (e-mail campaigns and app installs
 # apart: they go with their channel's weekly batches) still spent 33 s in GE.
