@@ -123,7 +123,7 @@ reprocess_since as (
     {{ reprocess_loaded_after() }}
 ),
 
--- export days a corrected re-delivery among the loads to process brought rows for
+-- the days of the sightings a corrected re-delivery among the loads to process brought
 redelivered_days as (
     select distinct cast(seen_at as date) as reloaded_day
     from observed
@@ -134,7 +134,8 @@ redelivered_days as (
 ),
 
 -- held identifiers a re-delivery may have removed rows of: seen from before to after such a
--- day, with a day of margin each side (export days are local, sightings UTC)
+-- day, with a day of margin each side (a corrected export covers the same local day as the
+-- one it replaces, not always the same UTC days)
 identifiers_to_recompute as (
     select distinct held.identifier_type, held.identifier_value
     from {{ this }} as held
