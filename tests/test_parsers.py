@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from journeymart import registry
+from journeymart.parsers import base
 from journeymart.parsers.base import PARSE_ERROR, ROW_NUMBER, Parsed, StructuralError, build_frame
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -538,6 +539,46 @@ def test_rows_with_a_wrong_cell_count_stay_uncast_so_they_quarantine():
 def test_structural_errors(table, data, name, reason):
     with pytest.raises(StructuralError, match=reason.replace("(", r"\(")):
         parse(table, data, name)
+
+
+@pytest.mark.parametrize("text", ["", " ", "\t\r\n", "\u00a0", "\u2003 \u3000", "{}", " {\"a\": 1} ", "\x1c"])
+def test_json_text_is_kept_unless_blank(text):
+    """to_json keeps JSON text as it came and reads whitespace-only text as null: the
+    definition is `text.strip()`, which the cast avoids calling (it copies the text)."""
+    assert base.to_json(text) == (text if text.strip() else None)
+
+
+_GOOD_GZ = gzip.compress(GA4_NDJSON)
+
+
+@pytest.mark.parametrize(("case", "data"), [
+    ("two members", _GOOD_GZ + gzip.compress(b'{"event_name": "x"}\n')),
+    ("an empty member", gzip.compress(b"")),
+    ("trailing zeros", _GOOD_GZ + b"\0" * 10),
+    ("truncated", _GOOD_GZ[: len(_GOOD_GZ) // 2]),
+    ("no trailer", _GOOD_GZ[:-4]),
+    ("a flipped bit in the deflate stream", _GOOD_GZ[:30] + bytes([_GOOD_GZ[30] ^ 0xFF]) + _GOOD_GZ[31:]),
+    ("a wrong CRC", _GOOD_GZ[:-8] + bytes([_GOOD_GZ[-8] ^ 1]) + _GOOD_GZ[-7:]),
+    ("bytes after the last member", _GOOD_GZ + b"garbage"),
+    ("the magic number only", b"\x1f\x8b"),
+    ("an unknown method", b"\x1f\x8b\x07" + _GOOD_GZ[3:]),
+])
+def test_gunzip_reads_and_fails_like_the_standard_library(case, data):
+    """base.decompress uses ISA-L for speed; what it returns, and the reason a bad file is
+    refused with, are the standard library's (ISA-L alone calls trailing bytes "truncated",
+    and raises an error type the reason handler did not know)."""
+    try:
+        expected: bytes | str = gzip.decompress(data)
+    except Exception as exc:  # noqa: BLE001 - the reference outcome, whatever it is
+        expected = f"corrupt gzip: {exc}"
+    try:
+        got: bytes | str = base.decompress(data, "events_20260105.ndjson.gz")
+    except StructuralError as exc:
+        got = str(exc)
+    if isinstance(expected, str):
+        assert isinstance(got, str) and expected.split(": ", 1)[1].split(" (")[0] in got, (case, got)
+    else:
+        assert got == expected, case
 
 
 # ---------------------------------------------------------------------------------------
