@@ -10,6 +10,7 @@ from journeymart import registry as reg
 LOADERS = ("duckdb_floor", "journeymart", "pandas_frame_scan", "pandas_to_sql", "dlt")
 JM_STAGES = ("parse", "ge_validate", "write_parquet", "publish")
 BACKFILL_EVENTS = 10_000_000
+ENTITY_ROWS = 6  # tables listed in results.md's per-table breakdown
 
 
 def _formats() -> dict[str, str]:
@@ -56,6 +57,24 @@ def per_format(c: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def per_entity(c: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per table: the floor's own time for its files against journeymart's time spent on it
+    (parse, GE, Parquet and publish, summed over tasks; what no table owns is left out), so a
+    run shows which tables the ratios are lost on."""
+    floor, jm = _ok(c, "duckdb_floor"), _ok(c, "journeymart")
+    if not floor or not jm:
+        return {}
+    fmt_of = _formats()
+    out: dict[str, dict[str, Any]] = {}
+    for t, n in floor["rows"].items():
+        parts = {s: jm["stages"].get(s, {}).get(t, 0.0) for s in JM_STAGES}
+        total = sum(parts.values())
+        out[t] = {"format": fmt_of[t], "rows": n, "floor_s": floor["seconds"][t], "journeymart_s": total,
+                  "stages_s": parts, "us_per_row": total * 1e6 / n if n else None,
+                  "x_floor": total / floor["seconds"][t] if floor["seconds"][t] else None}
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["journeymart_s"]))
+
+
 def loaders(c: dict[str, Any]) -> dict[str, dict[str, Any]]:
     floor, jm = _ok(c, "duckdb_floor"), _ok(c, "journeymart")
     full_rows = sum(floor["rows"].values()) if floor else None
@@ -79,7 +98,7 @@ def loaders(c: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def metrics(run: dict[str, Any]) -> dict[str, Any]:
     c = run["contenders"]
-    out: dict[str, Any] = {"loaders": loaders(c), "formats": per_format(c)}
+    out: dict[str, Any] = {"loaders": loaders(c), "formats": per_format(c), "entities": per_entity(c)}
     jm = _ok(c, "journeymart")
     if jm:
         ge = sum(jm["stages"].get("ge_validate", {}).values()) + sum(
@@ -163,6 +182,18 @@ def write_markdown(run: dict[str, Any], path: Path) -> None:
             lines.append(f"| {fmt} | {f['rows']:,} | {_n(f['floor_rows_s'])} | {_n(f['journeymart_rows_s'])} | "
                          f"{_n(f['x_floor'], '.1f')} |"
                          + "".join(f" {_n(f['peers'].get(k))} |" for k in peers))
+    if entities := m.get("entities"):
+        top = dict(list(entities.items())[:ENTITY_ROWS])
+        lines += ["", f"Tables taking the most journeymart time (parse + GE + Parquet + publish, summed over "
+                  f"tasks; top {len(top)} of {len(entities)}):", "",
+                  "| table | format | rows | floor s | journeymart s | µs/row | parse s | GE s | Parquet s "
+                  "| publish s | × floor |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for t, e in top.items():
+            st = e["stages_s"]
+            lines.append(f"| {t} | {e['format']} | {e['rows']:,} | {e['floor_s']:.1f} | {e['journeymart_s']:.1f} | "
+                         f"{_n(e['us_per_row'], '.1f')} | {st['parse']:.1f} | {st['ge_validate']:.1f} | "
+                         f"{st['write_parquet']:.1f} | {st['publish']:.1f} | {_n(e['x_floor'], '.1f')} |")
     if ge := m.get("ge"):
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in ge["stages_s"].items())
         lines += ["", f"journeymart stages (summed over tasks): {stages}. GE (validate + result store) "

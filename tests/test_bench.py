@@ -47,7 +47,18 @@ def test_bench_harness_writes_well_formed_results(tmp_path: Path) -> None:
     assert set(floor) == {"google_ads__campaign_stats", "meta_ads__ads_insights", "ga4__events"}
     assert run["contenders"]["journeymart"]["result"]["rows"] == floor
     assert set(run["metrics"]["formats"]) == {"csv", "json", "ndjson"}
+    # Per table: journeymart's time is its stages' times, and the tables are listed slowest first.
+    entities = run["metrics"]["entities"]
+    assert set(entities) == set(floor)
+    stages = run["contenders"]["journeymart"]["result"]["stages"]
+    for table, e in entities.items():
+        assert e["journeymart_s"] == pytest.approx(sum(stages[s].get(table, 0.0) for s in
+                                                       ("parse", "ge_validate", "write_parquet", "publish")))
+        assert e["journeymart_s"] > 0 and e["rows"] == floor[table]
+    times = [e["journeymart_s"] for e in entities.values()]
+    assert times == sorted(times, reverse=True)
     assert 0 < run["metrics"]["ge"]["share"] < 1
     assert {t["target"] for t in run["metrics"]["targets"]} >= {
         "ingest+validate vs floor, csv", "GE share of load time"}
-    assert "| journeymart |" in (out / "results.md").read_text()
+    md = (out / "results.md").read_text()
+    assert "| journeymart |" in md and "| ga4__events | ndjson |" in md
