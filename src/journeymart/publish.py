@@ -36,8 +36,12 @@ FINAL = ("loaded", "partial", "quarantined", "skipped_duplicate")
 # Files are applied in one transaction until it holds this many rows. DuckDB writes a small
 # committed append twice (WAL, then checkpoint) but an append of whole row groups (122,880
 # rows) once, straight into the database file; a year's backfill publishes ~5,600 files, most
-# far smaller than a row group (BENCHMARKS.md). Set 1 for a transaction per file.
-COMMIT_ROWS = int(os.environ.get("JOURNEYMART_PUBLISH_COMMIT_ROWS", "500000"))
+# far smaller than a row group. Each transaction also leaves every table it appends to with a
+# partly filled last row group, which the next one fills and a checkpoint then compresses
+# again (GA4's zstd JSON column most): a year's publish took 111-113 s in transactions of
+# 500k rows, half of it checkpoints, and 37-38 s in transactions of 5M, in less memory (1.5 GB
+# against 2.3; BENCHMARKS.md "One transaction per 5M rows"). Set 1 for a transaction per file.
+COMMIT_ROWS = int(os.environ.get("JOURNEYMART_PUBLISH_COMMIT_ROWS", "5000000"))
 # DuckDB's memory limit while publishing (warehouse.capped_memory).
 MEMORY_LIMIT = os.environ.get("JOURNEYMART_PUBLISH_MEMORY_LIMIT", "2GB")
 # A checkpoint once this many rows were committed since the last one. Checkpoints are
