@@ -45,9 +45,10 @@ COMMIT_ROWS = int(os.environ.get("JOURNEYMART_PUBLISH_COMMIT_ROWS", "5000000"))
 # DuckDB's memory limit while publishing (warehouse.capped_memory).
 MEMORY_LIMIT = os.environ.get("JOURNEYMART_PUBLISH_MEMORY_LIMIT", "2GB")
 # A checkpoint once this many rows were committed since the last one. Checkpoints are
-# deferred (warehouse.deferred_checkpoints), and one closing checkpoint of a year's backfill
-# took 22-36 s and ~10 GB of RSS; one every ~5M rows kept the publish under 3 GB in the same
-# time, within run-to-run spread (BENCHMARKS.md).
+# deferred (warehouse.deferred_checkpoints). With 500k-row transactions one closing
+# checkpoint of a year's backfill took 22-36 s and ~10 GB of RSS, and one every ~5M rows kept
+# the publish under 3 GB (BENCHMARKS.md). With 5M-row transactions it follows each one; the
+# year then peaked at 1.6 GB (one transaction and only the closing checkpoint: 1.5 GB).
 CHECKPOINT_ROWS = int(os.environ.get("JOURNEYMART_PUBLISH_CHECKPOINT_ROWS", "5000000"))
 
 
