@@ -419,6 +419,28 @@ def test_exact_repeats_are_marked_among_readable_rows_only() -> None:
     assert notes == ["2 row(s) repeat an earlier row exactly; quarantined as duplicates"]
 
 
+def test_repeats_must_share_every_value_and_its_text() -> None:
+    """Values equal column by column in different rows are no repeat; among rows equal as
+    values, the text decides, and a typed value never repeats an uncast text that prints alike."""
+    entity = registry.load().channel("google_ads").entity("campaign_stats")
+    base = {c: None for c in entity.columns} | {"date": DAY, "campaign_id": "7", "impressions": 10}
+    rows = [
+        base | {"cost": Decimal("1.500000")},
+        base | {"cost": "1.500000"},  # uncast text that prints like row 1
+        base | {"campaign_id": "8", "cost": Decimal("2.000000")},  # shares campaign 7's cost...
+        base | {"campaign_id": "8", "cost": Decimal("1.500000")},  # ... and row 1's cost: no repeat
+        base | {"cost": "1.500000"},  # repeats row 2 (text), not row 1 (typed)
+        base | {"cost": Decimal("1.500000")},  # repeats row 1
+    ]
+    frame = pd.DataFrame([r | {ROW_NUMBER: n, PARSE_ERROR: None} for n, r in enumerate(rows, start=1)],
+                         dtype=object)
+    frame[PARSE_ERROR] = None
+    notes = _mark_exact_duplicates(entity, frame)
+    assert frame[PARSE_ERROR].tolist() == [None, None, None, None,
+                                           "exact duplicate of row 2", "exact duplicate of row 1"]
+    assert notes == ["2 row(s) repeat an earlier row exactly; quarantined as duplicates"]
+
+
 def test_files_are_parsed_with_the_cycle_collector_paused(jm_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     during: list[bool] = []
     real = stage._parse_one

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -57,6 +58,7 @@ SIX_PLACES = Decimal("0.000001")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # first characters
 NUMERIC = re.compile(r"^[+-]?[\d.,]+%?$")
 LOADER_COLUMNS = {ROW_NUMBER, PARSE_ERROR, FILE, WINDOW_START, WINDOW_END}
+_GROUP = "_equal_values"  # `_mark_exact_duplicates`: rows in one group are equal as values
 
 
 @dataclass
@@ -241,18 +243,26 @@ def _mark_exact_duplicates(entity: reg.Entity, frame: pd.DataFrame) -> list[str]
     if readable.empty or not cols:
         return []
     # Rows equal as text in every column are equal in each one: narrow the candidates column
-    # by column, key columns first, so a file without repeats is done after a column or two.
-    # The narrowing compares the values themselves (hashing a datetime is far cheaper than
-    # printing it); the text decides among the candidates left. So a repeat is equal as values
+    # by column, key columns first, to the rows that share their values so far with another
+    # row (groups of equal values, as codes), so a file without repeats is done after a few
+    # columns. The narrowing compares the values themselves (hashing a datetime is far cheaper
+    # than printing it); the text decides within each group. So a repeat is equal as values
     # and as text. Cells alike as text but not as values are a cast's typed value beside an
     # uncast text that reads the same ("12.340000" in a micros column): not a repeat, the text
-    # fails its type check, and the typed row is not quarantined for resembling it.
+    # fails its type check, and the typed row is not quarantined for resembling it. (Narrowing
+    # each column alone left 15.5k of a 42.7k-row e-mail day to print: 55 ms -> 10 ms.)
     candidates = readable
+    group = np.zeros(len(candidates), dtype=np.int64)
     for col in sorted(cols, key=lambda c: c not in entity.key):
-        candidates = candidates[frame.loc[candidates, col].duplicated(keep=False).to_numpy()]
+        values, distinct = pd.factorize(frame.loc[candidates, col].to_numpy(), use_na_sentinel=False)
+        group = pd.factorize(group * len(distinct) + values)[0]
+        shared = np.bincount(group)[group] > 1
+        candidates, group = candidates[shared], group[shared]
         if candidates.empty:
             return []
+        group = pd.factorize(group)[0]
     as_text = frame.loc[candidates, cols].astype(str)
+    as_text[_GROUP] = group
     repeats = as_text.duplicated(keep="first")
     if not repeats.any():
         return []
