@@ -16,7 +16,7 @@ import csv
 import gzip
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ import pytest
 
 from journeymart import registry
 from journeymart.parsers import ga4, ga4_fast
-from journeymart.parsers.base import Parsed, StructuralError
+from journeymart.parsers.base import PARSE_ERROR, Parsed, StructuralError
 
 REG = registry.load()
 CHANNEL = REG.channel("ga4")
@@ -377,6 +377,33 @@ def batch_of(generated: list[Path]) -> pd.DataFrame:
     path = generated[1]
     parsed = ga4.parse_events(path.read_bytes(), path.name, ENTITY, CHANNEL)
     return with_batch_columns(ENTITY, parsed.frame.head(300), date.fromisoformat(path.parent.name))
+
+
+@pytest.mark.parametrize("table", ["email__recipient_activity", "tiktok_ads__ad_reports", "ga4__events",
+                                   "finance__fx_rates"])
+def test_a_batch_of_files_has_the_columns_adding_them_per_file_gave(table: str) -> None:
+    """`batch_of_files` builds the loader's columns once for the joined frames; they equal, in
+    values and dtypes, what adding them to each file's frame before joining gave."""
+    import numpy as np
+
+    from journeymart.validation import FILE, WINDOW_END, WINDOW_START, batch_of_files, window_bounds
+
+    entity = REG.entity(table)
+    files = [(pd.DataFrame({c: [None] * n for c in entity.columns} | {PARSE_ERROR: [None] * n}, dtype=object),
+              date(2026, 1, d)) for n, d in ((3, 5), (1, 6), (4, 9))]
+
+    def per_file(frame: pd.DataFrame, day: date, i: int) -> pd.DataFrame:
+        start, end = window_bounds(entity, day)
+        return frame.assign(**{FILE: i, **{
+            col: np.full(len(frame), pd.Timestamp(v) if isinstance(v, datetime) else v, dtype=object)
+            for col, v in ((WINDOW_START, start), (WINDOW_END, end))}})
+
+    want = pd.concat([per_file(f, d, i) for i, (f, d) in enumerate(files)], ignore_index=True)
+    got = batch_of_files(entity, files)
+    assert list(got.columns) == list(want.columns)
+    assert (got.dtypes == want.dtypes).all(), (got.dtypes, want.dtypes)
+    pd.testing.assert_frame_equal(got, want)
+    assert got[FILE].tolist() == [0, 0, 0, 1, 2, 2, 2, 2]
 
 
 def test_one_validation_run_gives_the_two_passes_row_reasons(generated_ga4: list[Path]) -> None:

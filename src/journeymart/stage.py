@@ -37,8 +37,8 @@ from journeymart.validation import (
     PARSE_ERROR,
     WINDOW_END,
     WINDOW_START,
+    batch_of_files,
     validate_batch,
-    with_batch_columns,
 )
 
 MAX_FILE_BYTES = 2 * 1024**3
@@ -335,9 +335,7 @@ def _read(f: ExportFile) -> bytes:
 
 def _validate_chunk(chunk: list[_Parsed], out_dir: Path) -> list[Manifest]:
     entity = chunk[0].entity
-    batch = pd.concat(
-        [with_batch_columns(entity, p.frame, date.fromisoformat(p.manifest.partition_date), i)
-         for i, p in enumerate(chunk)], ignore_index=True)
+    batch = batch_of_files(entity, [(p.frame, date.fromisoformat(p.manifest.partition_date)) for p in chunk])
     try:
         outcome = validate_batch(entity, batch)
     except Exception as exc:  # noqa: BLE001

@@ -356,11 +356,12 @@ def build_frame(entity: Entity, records: Iterable[dict[str, Any]], *,
 
 
 def build_frame_from_columns(entity: Entity, columns: dict[str, list[Any]], rows: int) -> pd.DataFrame:
-    """`build_frame` from columns of typed values (a column not given is all None)."""
+    """`build_frame` from columns of cast outputs (a column not given is all None). A cast never
+    returns NaN or NaT, and an uncast cell is the file's text or None, so `build_frame`'s
+    `where(notna, None)` would change nothing here (it cost 0.3-0.6 us per CSV row)."""
     cols = [c for c in entity.columns if c not in entity.pii.values()] + list(entity.pii)
     cols += [ROW_NUMBER, PARSE_ERROR]
-    frame = pd.DataFrame({c: columns.get(c, [None] * rows) for c in cols}, columns=cols, dtype=object)
-    return frame.where(frame.notna(), None)
+    return pd.DataFrame({c: columns.get(c, [None] * rows) for c in cols}, columns=cols, dtype=object)
 
 
 def cast_record(entity: Entity, values: dict[str, Any], *, tz: str = "UTC") -> dict[str, Any]:
