@@ -421,6 +421,21 @@ def test_one_validation_run_gives_the_two_passes_row_reasons(generated_ga4: list
     assert len(one.results) == 1 and not one.results[0]["success"]
 
 
+def test_results_list_every_failing_row_without_a_query_for_them(generated_ga4: list[Path]) -> None:
+    """GE's results keep each failing row's index and value, but not pandas' "query" for
+    them (the same indices as text, and a filter of the whole batch per expectation)."""
+    from journeymart.validation import validate_batch
+
+    frame = batch_of(generated_ga4)
+    frame.loc[[3, 5], "event_name"] = None
+    out = validate_batch(ENTITY, frame)
+    failed = [r for r in out.results[0]["results"] if not r["success"]]
+    assert [r["expectation_config"]["kwargs"]["column"] for r in failed] == ["event_name"]
+    assert failed[0]["result"]["unexpected_index_list"] == [3, 5]
+    assert "unexpected_index_query" not in failed[0]["result"]
+    assert sorted(out.row_reasons) == [3, 5]
+
+
 def test_a_key_with_null_parts_is_still_checked_for_duplicates(generated_ga4: list[Path]) -> None:
     """The uniqueness check ignores no row (ignore_row_if="never"): keys that are null in
     some of their columns, or in all of them, still repeat."""
