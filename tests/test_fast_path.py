@@ -470,6 +470,64 @@ def _without_load_times(doc: Any) -> Any:
     return doc
 
 
+def test_domains_narrowed_to_their_columns_give_ges_own_results(
+        generated_ga4: list[Path], generated_landing: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Column, pair and compound expectations validate only their domain's columns
+    (`validation._narrow_domain_records`); row reasons, counts and GE's result documents equal
+    those of GE's own whole-batch domains, for values failures and for a type failure (passes)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
+
+    from journeymart import validation
+
+    ga4_values = batch_of(generated_ga4)
+    ga4_values.loc[3, "event_name"] = None  # required
+    ga4_values.loc[4, "engagement_time_msec"] = -5  # range
+    ga4_values.loc[5, "currency"] = "XXX"  # regex
+    ga4_values.loc[6, "event_date"] = ga4_values.loc[6, "event_date"] + timedelta(days=3)  # window pair
+    ga4_values.loc[10, "event_date"] = None  # required; the window pair skips the row
+    ga4_values.loc[[20, 21], list(ENTITY.key)] = None  # compound key with nulls
+    ga4_values.loc[9] = ga4_values.loc[8]  # duplicate key
+    ga4_types = ga4_values.copy()
+    ga4_types.loc[2, "event_date"] = "2026-13-45"  # fails its type: the two passes run
+    gads = REG.entity("google_ads__campaign_stats")  # clicks <= impressions: a pair of its own
+    path = next(p for p in sorted(generated_landing.glob("google_ads/*/*")) if gads.matches(p.name))
+    parsed = gads.parse_function()(path.read_bytes(), path.name, gads, REG.channel("google_ads"))
+    gads_frame = validation.with_batch_columns(gads, parsed.frame, date.fromisoformat(path.parent.name))
+    gads_frame.loc[0, "clicks"] = gads_frame.loc[0, "impressions"] + 1
+    gads_frame.loc[1, "cost"] = Decimal("-1")
+    batches = [(ENTITY, ga4_values), (ENTITY, ga4_types), (gads, gads_frame)]
+
+    def outcomes() -> list[Any]:
+        runs = [validation.validate_batch(entity, f) for entity, f in batches]
+        return [(o.row_reasons, o.summary, o.structural_failure, _without_load_times(o.results)) for o in runs]
+
+    validation._batch_definition()  # installs the narrowing
+    narrowed = PandasExecutionEngine.get_domain_records
+    assert narrowed.journeymart_narrowed
+    fetched: list[int] = []
+
+    def counting(self: Any, domain_kwargs: dict) -> Any:
+        out = narrowed(self, domain_kwargs)
+        fetched.append(len(out.columns))
+        return out
+
+    monkeypatch.setattr(PandasExecutionEngine, "get_domain_records", counting)
+    got = outcomes()
+    assert max(fetched) == len(ga4_values.columns) and sorted(set(fetched))[:3] == [1, 2, 3]
+    monkeypatch.setattr(PandasExecutionEngine, "get_domain_records", narrowed.journeymart_original)
+    want = outcomes()
+    assert got == want
+    assert [len(o[3]) for o in got] == [1, 2, 1] and all(o[0] for o in got)
+    reasons = " ".join(r for o in got for rs in o[0].values() for r in rs)
+    for text in ("required event_name", "required event_date", "engagement_time_msec is negative", "ISO 4217", "partition window",
+                 "duplicate key", "event_date is not a date", "clicks is greater than impressions",
+                 "cost is negative"):
+        assert text in reasons, text
+
+
 def test_configurations_computed_once_per_run_give_the_same_results(
         generated_ga4: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """Within a validation run each expectation's configuration is computed once; the

@@ -207,6 +207,52 @@ def _compute_configurations_once_per_run() -> None:
     Expectation.configuration = property(configuration, doc=Expectation.configuration.__doc__)
 
 
+# How GE's pandas engine drops a pair's or a compound's rows for its `ignore_row_if`.
+_DROPNA = {"both_values_are_missing": "all", "either_value_is_missing": "any",
+           "all_values_are_missing": "all", "any_value_is_missing": "any", "neither": None, "never": None}
+
+
+def _narrow_domain_records() -> None:
+    """GE 1.24's pandas engine gives each column, pair and compound expectation the whole batch
+    as its domain, and its metrics then filter that whole frame (by the column's nulls, the
+    pair's missing values, the unexpected rows). A filter that keeps every row costs nothing,
+    but one that drops a row copies every column: GA4's 31, for each column that has nulls
+    (user_id, gclid, ...), ~20% of GE's time. Those metrics read only their domain's columns,
+    so the records are narrowed to them first, with the batch's index (the row reasons'
+    keys), and the pair's and compound's `ignore_row_if` applied as GE applies it. A domain
+    with a row condition, an unknown `ignore_row_if` or a column the batch lacks is left to
+    GE. GE on 17 GA4 days: 7.65 -> 6.7 us per event; app events, whose filters mostly keep
+    every row, 4.0 -> 4.15 us per row (the narrowing's own cost, ~0.05 s per run)."""
+    from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
+
+    fetch = PandasExecutionEngine.get_domain_records
+    if getattr(fetch, "journeymart_narrowed", False):
+        return
+
+    def get_domain_records(self: Any, domain_kwargs: dict) -> pd.DataFrame:
+        if "column" in domain_kwargs:
+            columns, ignore = [domain_kwargs["column"]], None
+        elif "column_A" in domain_kwargs and "column_B" in domain_kwargs:
+            columns, ignore = [domain_kwargs["column_A"], domain_kwargs["column_B"]], domain_kwargs.get("ignore_row_if")
+        elif "column_list" in domain_kwargs:
+            columns, ignore = list(domain_kwargs["column_list"]), domain_kwargs.get("ignore_row_if")
+        else:
+            return fetch(self, domain_kwargs)
+        if domain_kwargs.get("row_condition") or (ignore is not None and ignore not in _DROPNA):
+            return fetch(self, domain_kwargs)
+        whole = fetch(self, {k: v for k, v in domain_kwargs.items()
+                             if k not in ("column", "column_A", "column_B", "column_list", "ignore_row_if")})
+        if not set(columns) <= set(whole.columns) or len(set(columns)) < len(columns):
+            return fetch(self, domain_kwargs)
+        records = whole[columns]
+        how = _DROPNA.get(ignore) if ignore is not None else None
+        return records.dropna(axis=0, how=how, subset=columns) if how else records
+
+    get_domain_records.journeymart_narrowed = True  # type: ignore[attr-defined]
+    get_domain_records.journeymart_original = fetch  # type: ignore[attr-defined]
+    PandasExecutionEngine.get_domain_records = get_domain_records  # type: ignore[method-assign]
+
+
 @cache
 def _batch_definition() -> Any:
     import great_expectations as gx
@@ -214,6 +260,7 @@ def _batch_definition() -> Any:
 
     _skip_batch_fingerprint()
     _compute_configurations_once_per_run()
+    _narrow_domain_records()
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     ds = ctx.data_sources.add_pandas("landing_files")
