@@ -141,10 +141,15 @@ UNPROVEN: dict[str, Any] = {
     "lone_surrogate_escape": lambda ev: [ev[0], '{"event_name":"a\\ud800b"}', *ev[1:]],
     # blank to the loop (str.strip), not to the fast reader's bytes
     "file_separator_line": lambda ev: [ev[0], "\x1c", *ev[1:]],
+    # two events on one line: msgspec reads a line at a time, as the loop does
+    "two_objects_on_a_line": lambda ev: [ev[0], json.dumps(ev[1]) + json.dumps(ev[2]), *ev[3:]],
+    "object_over_two_lines": lambda ev: [ev[0], '{"event_name":', '"x"}', *ev[1:]],
 }
 # Odd but readable inputs the fast reader takes, and must read like the loop.
 PROVEN: dict[str, Any] = {
     "blank_and_crlf_lines": lambda ev: [ev[0], "", "  ", *ev[1:]],
+    "crlf_lines": lambda ev: ev,
+    "no_final_line_break": lambda ev: ev,
     "null_texts_and_padding": lambda ev: [{**ev[0], "user_id": " u1 ", "platform": "-", "event_name": "N/A"},
                                           *ev[1:]],
     "uncastable_values_stay_text": lambda ev: [
@@ -181,10 +186,26 @@ def test_unproven_files_go_to_the_row_loop_whole(case: str, generated_ga4: list[
 @pytest.mark.parametrize("case", sorted(PROVEN))
 def test_odd_but_readable_files_read_like_the_row_loop(case: str, generated_ga4: list[Path]) -> None:
     data = ndjson(PROVEN[case](first_lines(generated_ga4)))
-    if case == "blank_and_crlf_lines":
+    if case in ("blank_and_crlf_lines", "crlf_lines"):
         data = data.replace(b"\n", b"\r\n")
+    if case == "no_final_line_break":
+        data = data.rstrip(b"\n")
     fast(data, "events_20260101.ndjson")  # taken, not left to the loop
     assert_same_parse(data, "events_20260101.ndjson")
+
+
+def test_lines_are_decoded_in_place_unless_one_is_blank(generated_ga4: list[Path]) -> None:
+    """`_decode_lines` (views of the text) reads a file of one event per line, CRLF or not,
+    as `_decode_each` (the loop's line rules) does; a blank line leaves the file to the latter."""
+    raw = gzip.decompress(generated_ga4[0].read_bytes())
+    for text in (raw, raw.replace(b"\n", b"\r\n"), raw.rstrip(b"\n")):
+        events, numbers = ga4_fast._decode_lines(text)
+        assert events and (events, numbers) == ga4_fast._decode_each(text)
+        assert numbers == list(range(1, len(events) + 1))
+    blank = raw.replace(b"\n", b"\n\n", 1)
+    assert ga4_fast._decode_lines(blank) == ([], [])
+    events, numbers = ga4_fast._decode_each(blank)
+    assert numbers[:3] == [1, 3, 4]
 
 
 @pytest.mark.parametrize("data, name", [

@@ -108,29 +108,56 @@ def parse_events(data: bytes, name: str, entity: Entity, channel: Channel) -> Pa
         return None
 
 
-def _lines(data: bytes, name: str) -> list[bytes] | list[str]:
-    """The file's lines, split on "\n" as the loop splits its text. A file of ASCII bytes
-    without NUL is split as bytes: `base.decode` would accept it and give the same characters,
-    so decoding it (1.3 us per event) is skipped, and msgspec reads bytes directly. Other
-    files are decoded as the loop decodes them (msgspec checks UTF-8 only in the fields it
-    reads, not in those it skips)."""
+def _text(data: bytes, name: str) -> bytes | str:
+    """The file's text. A file of ASCII bytes without NUL stays bytes: `base.decode` would
+    accept it and give the same characters, so decoding it (1.3 us per event) is skipped, and
+    msgspec reads bytes directly. Other files are decoded as the loop decodes them (msgspec
+    checks UTF-8 only in the fields it reads, not in those it skips)."""
     try:
         raw = decompress(data, name)
-        if raw.isascii() and b"\0" not in raw:
-            return raw.split(b"\n")
-        return decode(raw).split("\n")
+        return raw if raw.isascii() and b"\0" not in raw else decode(raw)
     except ValueError as exc:
         raise Unproven("unreadable; the row parser gives the reason") from exc
 
 
 def read_events(data: bytes, name: str, entity: Entity, channel: Channel) -> Parsed:
-    lines = _lines(data, name)
-    cr: Any = b"\r" if lines and isinstance(lines[0], bytes) else "\r"
+    text = _text(data, name)
+    events, numbers = _decode_lines(text) if isinstance(text, bytes) else ([], [])
+    if not events:
+        events, numbers = _decode_each(text)
+    # Every cell is a cast's output (str, int, Decimal, date, datetime or None; a cast never
+    # returns NaN or NaT), so the row loop's `where(notna, None)` would change nothing here.
+    return Parsed(pd.DataFrame(_columns(entity, channel, events, numbers), dtype=object), len(events), ())
+
+
+def _decode_lines(text: bytes) -> tuple[list[_Event], list[int]]:
+    """Every line decoded in place (a view of the text, no bytes object per line: 6.2 -> 5.1
+    us per event), when each line is one event: a blank line, which the loop skips, and any
+    line msgspec refuses give ([], []), and `_decode_each` reads the file. A line's "\r" is
+    JSON whitespace to msgspec, as to the loop's json.loads once it has dropped one."""
+    view, find, end = memoryview(text), text.find, len(text)
+    events: list[_Event] = []
+    start = 0
+    try:
+        while start < end:
+            stop = find(b"\n", start)
+            if stop < 0:
+                stop = end
+            events.append(_DECODE(view[start:stop]))
+            start = stop + 1
+    except msgspec.DecodeError:
+        return [], []
+    return events, list(range(1, len(events) + 1))
+
+
+def _decode_each(text: bytes | str) -> tuple[list[_Event], list[int]]:
+    """The loop's own line rules: split on "\n" only, drop one "\r", skip blank lines. (A
+    line of str-only whitespace, such as "\x1c", is blank to the loop but not as bytes:
+    msgspec refuses it, and the loop reads the file.)"""
+    lines: list[Any] = text.split(b"\n") if isinstance(text, bytes) else text.split("\n")
+    cr: Any = b"\r" if isinstance(text, bytes) else "\r"
     numbers: list[int] = []
     events: list[_Event] = []
-    # The loop's own line rules: split on "\n" only, drop one "\r", skip blank lines. (A
-    # line of str-only whitespace, such as "\x1c", is blank to the loop but not as bytes:
-    # msgspec refuses it, and the loop reads the file.)
     for i, raw in enumerate(lines, start=1):
         raw = raw.removesuffix(cr)
         if not raw.strip():
@@ -142,9 +169,7 @@ def read_events(data: bytes, name: str, entity: Entity, channel: Channel) -> Par
         numbers.append(i)
     if not events:
         raise Unproven("no data lines")
-    # Every cell is a cast's output (str, int, Decimal, date, datetime or None; a cast never
-    # returns NaN or NaT), so the row loop's `where(notna, None)` would change nothing here.
-    return Parsed(pd.DataFrame(_columns(entity, channel, events, numbers), dtype=object), len(events), ())
+    return events, numbers
 
 
 def _param(v: _Value | None | Any) -> Any:
