@@ -662,7 +662,11 @@ def cast_distinct(cast: Callable[[Any], Any], values: list[Any]) -> list[Any]:
     """`[cast(v) for v in values]` for a pure `cast` of hashable values: one call per distinct
     value (a day of app events holds a few dozen event names); straight through when every
     value is distinct (event timestamps), where a lookup table would only add its cost; int
-    and epoch casts read plain digit cells directly (`_FROM_DIGITS`) when most are distinct."""
+    and epoch casts read plain digit cells directly (`_FROM_DIGITS`) when most are distinct.
+    JSON text goes straight through: its cast is a blank test, cheaper than hashing long
+    texts for the set (GA4's event_params, ~1.5 kB each: 0.75 -> 0.05 us per event)."""
+    if cast is to_json:
+        return list(map(cast, values))
     distinct = set(values)
     from_digits = _FROM_DIGITS.get(cast)
     if from_digits is not None and len(distinct) * 4 > len(values):
