@@ -56,7 +56,7 @@ TYPE_NAMES = {"int": "an integer", "decimal": "a decimal number", "date": "a dat
               "timestamp": "a timestamp", "local_timestamp": "a timestamp", "bool": "true/false"}
 # Every failing row's index and value (the row reasons need them all). Not the "query" for
 # them: on pandas it is the index list again as text ("df.filter(items=[...])"), and each
-# expectation filtered the whole batch once more to build it (~5% of GE's time on GA4).
+# expectation filtered the whole batch once more to build it (GE on GA4: 9.0 -> 7.7 us/event).
 RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
 log = logging.getLogger(__name__)
 # GE logs every decorator it registers at INFO; keep task logs readable.
