@@ -6,7 +6,8 @@
 - CSV exports: `base.parse_csv` (cast a column at a time, once per distinct value) against
   `base.parse_csv_rowwise`, on every CSV entity's hand-written file, generated days, odd
   variants (ragged rows, repeated headers, null tokens, grouped and comma decimals, formulas,
-  padding), and a cast that raises.
+  padding), and a cast that raises; files Arrow reads (`csv_arrow`) and quirks it leaves to the
+  csv module (stray quotes, blank rows, footers, long cells) alike.
 - Validation: one GE run of the whole suite against the two passes (types, then values).
 """
 
@@ -339,6 +340,76 @@ def test_csv_columnar_cast_equals_the_row_loop(entity: registry.Entity, generate
                                          "finance__budget_plan"}, entity.table
     for path in generated[:2]:
         assert isinstance(assert_csv_like_row_loop(entity, path.read_bytes(), path.name, monkeypatch), Parsed)
+
+
+# CSV quirks for Arrow's reader (`csv_arrow`): each file reads like the row loop, and the cases
+# marked True are read by Arrow (the others by the csv module: Arrow would read them otherwise).
+MMP_HEADER = ("Event Time,Event Name,Event Value,Event Revenue,Event Revenue Currency,Event Revenue USD,"
+              "Media Source,Campaign,AppsFlyer ID,Customer User ID,Platform,App ID")
+MMP_ROW = "2026-01-05 13:05:00,af_login,,,,,organic,,1767611000000-2222222,,ios,id123456"
+ARROW_CSV_CASES: dict[str, tuple[str, bool]] = {
+    "lf": (f"{MMP_HEADER}\n{MMP_ROW}\n", True),
+    "cr_only": (f"{MMP_HEADER}\r{MMP_ROW}\r{MMP_ROW}", True),
+    "bom_and_no_final_line_break": (f"\ufeff{MMP_HEADER}\r\n{MMP_ROW}", True),
+    "quoted_commas_quotes_and_line_breaks": (
+        f'{MMP_HEADER}\n2026-01-05 13:00:00,af_purchase,"{{""a"":""x,y""}}",12.50,EUR,13.60,'
+        '"Face\nbook, Ads","re""tar""get",1-1,"",android,"com.demo\r\napp"\n', True),
+    "blank_lines_between_rows": (f"{MMP_HEADER}\n\n{MMP_ROW}\n\r\n\n{MMP_ROW}\n\n", True),
+    "header_case_spaces_and_a_duplicate": (
+        f"{MMP_HEADER.replace('Event Name', ' event  NAME ')},Platform\n{MMP_ROW},web\n", True),
+    "odd_whitespace_cells": (MMP_HEADER + "\n" + MMP_ROW.replace("organic", " \u00a0 ").replace("ios", "\x1c") + "\n",
+                             True),
+    "text_after_a_closing_quote": (f'{MMP_HEADER}\n{MMP_ROW.replace("organic", chr(34) + "org" + chr(34) + "anic")}\n',
+                                   False),
+    "quote_inside_a_cell": (f'{MMP_HEADER}\n{MMP_ROW.replace("organic", "org" + chr(34) + "anic")}\n', False),
+    "unterminated_quote": (f'{MMP_HEADER}\n{MMP_ROW}\n{MMP_ROW.replace("id123456", chr(34) + "id12")}', False),
+    "row_of_empty_cells": (f"{MMP_HEADER}\n{MMP_ROW}\n{',' * 11}\n{MMP_ROW}\n", False),
+    "row_of_blank_cells": (f"{MMP_HEADER}\n{MMP_ROW}\n{' ,' * 11}\u2003\n{MMP_ROW}\n", False),
+    "blank_line_before_the_header": (f"\n{MMP_HEADER}\n{MMP_ROW}\n", False),
+    "totals_footer": (f"{MMP_HEADER}\n{MMP_ROW}\nTotal,,,,,,,,,,,\n", False),
+    "short_row": (f"{MMP_HEADER}\n{MMP_ROW}\n{MMP_ROW.rsplit(',', 1)[0]}\n", False),
+    "header_only": (f"{MMP_HEADER}\n", False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ARROW_CSV_CASES))
+def test_csv_quirks_read_by_arrow_or_the_csv_module_like_the_row_loop(
+        case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from journeymart.parsers import base
+
+    text, by_arrow = ARROW_CSV_CASES[case]
+    data = text.encode()
+    assert (base.arrow_csv(data, "in_app_events_2026-01-05.csv") is not None) is by_arrow
+    assert_csv_like_row_loop(REG.entity("mmp__in_app_events"), data, "in_app_events_2026-01-05.csv", monkeypatch)
+
+
+def test_a_cell_over_the_csv_modules_field_limit_is_left_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from journeymart.parsers import base
+
+    limit = csv.field_size_limit()
+    data = f"{MMP_HEADER}\n{MMP_ROW.replace('organic', 'x' * 200)}\n".encode()
+    try:
+        csv.field_size_limit(201)
+        assert base.arrow_csv(data, "in_app_events_2026-01-05.csv") is not None
+        for limit_now, loads in ((200, True), (199, False)):  # Arrow stops one short, to be safe
+            csv.field_size_limit(limit_now)
+            assert base.arrow_csv(data, "in_app_events_2026-01-05.csv") is None
+            got = assert_csv_like_row_loop(REG.entity("mmp__in_app_events"), data, "in_app_events_2026-01-05.csv",
+                                           monkeypatch)
+            assert isinstance(got, Parsed) if loads else "longer than 199 characters" in got
+    finally:
+        csv.field_size_limit(limit)
+
+
+@pytest.mark.parametrize("table", ["email__recipient_activity", "mmp__in_app_events", "mmp__installs"])
+def test_generated_csv_days_are_read_by_arrow(table: str, generated_landing: Path) -> None:
+    from journeymart.parsers import base
+
+    entity = REG.entity(table)
+    paths = [p for p in sorted(generated_landing.glob("*/*/*")) if entity.matches(p.name)]
+    assert paths
+    for path in paths:
+        assert base.arrow_csv(path.read_bytes(), path.name) is not None, path.name
 
 
 @pytest.mark.parametrize("cast", ["to_int", "to_count", "micros_to_timestamp", "micros_to_decimal"])
