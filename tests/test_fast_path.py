@@ -164,6 +164,20 @@ PROVEN: dict[str, Any] = {
         {**ev[0], "event_params": [{"key": "source", "value": {"string_value": "x"}},
                                    {"key": "medium", "value": None}, {"value": {"int_value": "3"}}]},
         {**ev[1], "event_params": []}, {**ev[2], "event_params": None}, *ev[3:]],
+    # params read into columns of their own (source, medium... come from the event's
+    # collected_traffic_source first)
+    "repeated_keys_and_later_slots": lambda ev: [
+        {**ev[0], "event_params": [{"key": "page_location", "value": {"string_value": "x"}},
+                                   {"key": "page_location", "value": None},
+                                   {"key": "page_referrer", "value": {"string_value": None, "int_value": "5",
+                                                                      "float_value": "6"}},
+                                   {"key": "transaction_id", "value": {"string_value": "t"}},
+                                   {"key": "transaction_id", "value": {"string_value": None, "int_value": None,
+                                                                       "float_value": None, "double_value": "2.5"}},
+                                   {"key": "engagement_time_msec", "value": {
+                                       "string_value": None, "int_value": None, "float_value": None,
+                                       "double_value": None}}]},
+        *ev[1:]],
     "purchase_value_from_params": lambda ev: [
         with_param({**ev[0], "event_name": "purchase", "ecommerce": None}, "value", double_value="19.90"),
         with_param({**ev[1], "event_name": "purchase", "ecommerce": None}, "value", double_value="0.10"),

