@@ -626,12 +626,65 @@ def test_domains_narrowed_to_their_columns_give_ges_own_results(
     monkeypatch.setattr(PandasExecutionEngine, "get_domain_records", narrowed.journeymart_original)
     want = outcomes()
     assert got == want
+
+    # A run keeps each domain's records: GE's own fetch runs once per domain, not per fetch,
+    # and the results are the same as fetching every time.
+    ges_fetches: list[Any] = []
+
+    def ges_own(self: Any, domain_kwargs: dict) -> Any:
+        ges_fetches.append(dict(domain_kwargs))
+        return narrowed.journeymart_original(self, domain_kwargs)
+
+    monkeypatch.setattr(PandasExecutionEngine, "get_domain_records", ges_own)
+    validation._narrow_domain_records()  # narrowing and keeping, over the counting fetch
+    kept = PandasExecutionEngine.get_domain_records
+    assert kept.journeymart_narrowed and kept is not narrowed
+    assert outcomes() == want
+    kept_fetches = len(ges_fetches)
+    ges_fetches.clear()
+    monkeypatch.setattr(PandasExecutionEngine, "get_domain_records", kept.journeymart_uncached)
+    assert outcomes() == want
+    assert kept_fetches * 3 < len(ges_fetches), (kept_fetches, len(ges_fetches))
     assert [len(o[3]) for o in got] == [1, 2, 1] and all(o[0] for o in got)
     reasons = " ".join(r for o in got for rs in o[0].values() for r in rs)
     for text in ("required event_name", "required event_date", "engagement_time_msec is negative", "ISO 4217", "partition window",
                  "duplicate key", "event_date is not a date", "clicks is greater than impressions",
                  "cost is negative"):
         assert text in reasons, text
+
+
+def test_a_runs_kept_domains_differ_by_every_kwarg(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within a run a domain's records are fetched once and each fetch gets its own shallow
+    copy; domains that differ in any kwarg (here only `ignore_row_if`) are kept apart."""
+    from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
+
+    from journeymart import validation
+
+    frame = pd.DataFrame({"a": [1, None, 3], "b": [None, None, 6], "c": [7, 8, 9]}, dtype=object)
+    whole: list[dict[str, Any]] = []
+
+    def batch(self: Any, domain_kwargs: dict) -> pd.DataFrame:
+        whole.append(dict(domain_kwargs))
+        return frame
+
+    monkeypatch.setattr(PandasExecutionEngine, "get_domain_records", batch)
+    validation._narrow_domain_records()
+    fetch = PandasExecutionEngine.get_domain_records
+    engine = object()
+    pair = {"batch_id": "b", "column_A": "a", "column_B": "b"}
+    token = validation._RUN_DOMAINS.set({})
+    try:
+        both = fetch(engine, {**pair, "ignore_row_if": "both_values_are_missing"})
+        either = fetch(engine, {**pair, "ignore_row_if": "either_value_is_missing"})
+        both["added_by_a_metric"] = 1
+        again = fetch(engine, {**pair, "ignore_row_if": "both_values_are_missing"})
+    finally:
+        validation._RUN_DOMAINS.reset(token)
+    assert list(both.index) == list(again.index) == [0, 2] and list(either.index) == [2]
+    assert list(again.columns) == ["a", "b"] and again is not both
+    assert len(whole) == 2  # the third fetch was kept
+    fetch(engine, {**pair, "ignore_row_if": "either_value_is_missing"})  # outside a run: fetched
+    assert len(whole) == 3
 
 
 def test_configurations_computed_once_per_run_give_the_same_results(
