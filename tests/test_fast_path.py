@@ -687,6 +687,44 @@ def test_a_runs_kept_domains_differ_by_every_kwarg(monkeypatch: pytest.MonkeyPat
     assert len(whole) == 3
 
 
+def test_metric_ids_of_plain_kwargs_are_ges_own() -> None:
+    """`validation._plain_metric_ids` converts plain values for GE's metric ids itself: the
+    same JSON as GE's `convert_to_json_serializable`, for plain values and for others."""
+    import enum
+    from decimal import Decimal
+
+    import numpy as np
+    from great_expectations.core import id_dict
+    from great_expectations.core.domain import Domain
+
+    from journeymart import validation
+
+    validation._batch_definition()
+    fast = id_dict.convert_to_json_serializable
+    assert fast.journeymart_plain
+    ges = fast.journeymart_original
+
+    class Kind(enum.StrEnum):
+        A = "a"
+
+    values = [None, "x", "", 0, -3, True, False, 1.5, float("nan"), float("inf"), [1, None, "a"], (2, 3),
+              {"column": "a", "n": None, 1: 2, "deep": {"l": [None, 1.25, ("t",)]}}, [], {},
+              {"a", "b"}, Decimal("1.10"), np.int64(3), np.float64(2.5), np.bool_(True), Kind.A,
+              id_dict.IDDict({"b": None, "a": [1, 2]}), date(2026, 1, 5), {"x": [np.int64(1), Decimal("2")]},
+              Domain("column", {"column": "a"}), {"domain": Domain("table")}]
+    for v in values:
+        got, want = fast(v), ges(v)
+        assert json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True), v
+    kwargs = id_dict.IDDict({"column": "a", "row_condition": None, "mostly": 1.0, "value_set": ["x", None]})
+    assert kwargs.to_id() == hashlib_md5(json.dumps(ges(dict(kwargs)), sort_keys=True))
+
+
+def hashlib_md5(text: str) -> str:
+    import hashlib
+
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
 def test_configurations_computed_once_per_run_give_the_same_results(
         generated_ga4: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """Within a validation run each expectation's configuration is computed once; the
