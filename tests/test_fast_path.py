@@ -685,6 +685,9 @@ def test_a_runs_kept_domains_differ_by_every_kwarg(monkeypatch: pytest.MonkeyPat
     assert len(whole) == 2  # the third fetch was kept
     fetch(engine, {**pair, "ignore_row_if": "either_value_is_missing"})  # outside a run: fetched
     assert len(whole) == 3
+    assert validation._domain_key(engine, {"x": 1}) != validation._domain_key(engine, {"x": True})
+    assert validation._domain_key(engine, {"x": [1]}) != validation._domain_key(engine, {"x": [1.0]})
+    assert validation._domain_key(engine, {"x": object()}) is None
 
 
 def test_metric_ids_of_plain_kwargs_are_ges_own() -> None:

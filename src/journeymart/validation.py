@@ -309,17 +309,19 @@ def _narrow_domain_records() -> None:
 
 
 def _domain_key(engine: Any, domain_kwargs: dict) -> tuple[Any, ...] | None:
-    """A run's key for a domain: the engine (alive for the run) and every kwarg, or None
-    when a kwarg is not a plain value or a list of them."""
+    """A run's key for a domain: the engine (alive for the run) and every kwarg with its type
+    (True, 1 and 1.0 are equal keys otherwise), or None when a kwarg is not a plain value or
+    a list of them."""
     items = []
     for k, v in sorted(domain_kwargs.items()):
         if isinstance(v, list | tuple):
-            v = tuple(v)
             if not all(isinstance(x, _PLAIN) for x in v):
                 return None
-        elif not isinstance(v, _PLAIN):
+            items.append((k, tuple((type(x), x) for x in v)))
+        elif isinstance(v, _PLAIN):
+            items.append((k, (type(v), v)))
+        else:
             return None
-        items.append((k, v))
     return (id(engine), *items)
 
 
