@@ -548,6 +548,12 @@ def test_json_text_is_kept_unless_blank(text):
     assert base.to_json(text) == (text if text.strip() else None)
 
 
+def _gzip_with_header_fields(data: bytes) -> bytes:
+    """A member whose header holds the optional name and comment fields (FNAME, FCOMMENT)."""
+    head = b"\x1f\x8b\x08\x18" + b"\0\0\0\0" + b"\x00\xff" + b"events.ndjson\0" + b"from a test\0"
+    return head + gzip.compress(data, mtime=0)[10:]
+
+
 # mtime=0: the same bytes in every process (pytest-xdist's workers must collect equal ids)
 _GOOD_GZ = gzip.compress(GA4_NDJSON, mtime=0)
 _GZIP_CASES = [
@@ -561,6 +567,9 @@ _GZIP_CASES = [
     ("bytes after the last member", _GOOD_GZ + b"garbage"),
     ("the magic number only", b"\x1f\x8b"),
     ("an unknown method", b"\x1f\x8b\x07" + _GOOD_GZ[3:]),
+    ("a wrong length", _GOOD_GZ[:-4] + bytes([_GOOD_GZ[-4] ^ 1]) + _GOOD_GZ[-3:]),
+    ("a member with a file name and comment", _gzip_with_header_fields(GA4_NDJSON)),
+    ("a named member, then another", _gzip_with_header_fields(GA4_NDJSON) + _GOOD_GZ),
 ]
 
 
