@@ -140,6 +140,11 @@ UNPROVEN: dict[str, Any] = {
     "quote_in_param": lambda ev: [with_param(ev[0], "page_title", string_value='say "hi"'), *ev[1:]],
     "control_char_in_param": lambda ev: [with_param(ev[0], "page_title", string_value="a\tb"), *ev[1:]],
     "lone_surrogate_escape": lambda ev: [ev[0], '{"event_name":"a\\ud800b"}', *ev[1:]],
+    # written as they are, not escaped: json.dumps escapes both, msgspec neither
+    "raw_delete_char_in_param": lambda ev: [
+        json.dumps(with_param(ev[0], "page_title", string_value="a\x7fb"), ensure_ascii=False), *ev[1:]],
+    "raw_utf8_in_param": lambda ev: [
+        json.dumps(with_param(ev[0], "page_title", string_value="Café ☕"), ensure_ascii=False), *ev[1:]],
     # blank to the loop (str.strip), not to the fast reader's bytes
     "file_separator_line": lambda ev: [ev[0], "\x1c", *ev[1:]],
     # two events on one line: msgspec reads a line at a time, as the loop does
