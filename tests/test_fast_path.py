@@ -18,9 +18,11 @@ import gzip
 import json
 import sys
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -514,8 +516,28 @@ def test_a_batch_of_files_has_each_files_loader_columns(table: str) -> None:
     assert isinstance(want[0], datetime) == (entity.columns[entity.date_window.column] == "timestamp")
 
 
+def test_each_files_rows_of_a_batch_are_its_rows_filtered_by_file() -> None:
+    """`stage._rows_of_each_file` slices a batch by file: the same rows, index and values as
+    filtering it by FILE, an empty file included; a batch not in file order is filtered."""
+    from journeymart.stage import _rows_of_each_file
+    from journeymart.validation import FILE, batch_of_files
+
+    entity = REG.entity("email__recipient_activity")
+    sizes = (3, 0, 4, 1)
+    files = [(pd.DataFrame({c: [f"{i}.{r}" for r in range(n)] for c in entity.columns}
+                           | {PARSE_ERROR: [None] * n}, dtype=object), date(2026, 1, 5 + i))
+             for i, n in enumerate(sizes)]
+    batch = batch_of_files(entity, files)
+    shuffled = batch.iloc[[4, 0, 7, 1, 2, 3, 5, 6]]
+    for b in (batch, shuffled, batch.iloc[:0]):
+        got = _rows_of_each_file(b, len(sizes))
+        assert len(got) == len(sizes)
+        for i, rows in enumerate(got):
+            pd.testing.assert_frame_equal(rows, b[b[FILE] == i])
+    assert [len(r) for r in _rows_of_each_file(batch, len(sizes))] == list(sizes)
+
+
 def test_one_validation_run_gives_the_two_passes_row_reasons(generated_ga4: list[Path]) -> None:
-    from decimal import Decimal
 
     from journeymart.validation import _validate_in_passes, validate_batch
 
@@ -693,6 +715,142 @@ def test_a_runs_kept_domains_differ_by_every_kwarg(monkeypatch: pytest.MonkeyPat
     assert validation._domain_key(engine, {"x": 1}) != validation._domain_key(engine, {"x": True})
     assert validation._domain_key(engine, {"x": [1]}) != validation._domain_key(engine, {"x": [1.0]})
     assert validation._domain_key(engine, {"x": object()}) is None
+
+
+def test_null_masks_kept_within_a_run_give_ges_own_results(
+        generated_ga4: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within a validation run an object column's null mask is computed once
+    (`validation._null_masks_once_per_run`): row reasons, counts and result documents equal
+    those computed with pandas' own masks, which GE asks for several times per column."""
+    from journeymart import validation
+
+    frame = batch_of(generated_ga4)
+    frame.loc[3, "event_name"] = None  # required
+    frame.loc[4, "engagement_time_msec"] = -5  # range, in a column with nulls
+    frame.loc[[7, 8], "currency"] = ["XXX", None]  # regex, and a null it skips
+    frame.loc[9] = frame.loc[8]  # duplicate key
+
+    def outcome() -> Any:
+        o = validation.validate_batch(ENTITY, frame)
+        return o.row_reasons, o.summary, _without_load_times(o.results)
+
+    validation._batch_definition()  # installs the kept masks
+    kept_notnull, kept_isnull = pd.Series.notnull, pd.Series.isnull
+    assert kept_notnull.journeymart_kept
+    scans: list[int] = []
+
+    def counting(self: pd.Series) -> pd.Series:
+        scans.append(len(self))
+        return kept_notnull.journeymart_original(self)
+
+    monkeypatch.setattr(pd.Series, "notnull", counting)
+    monkeypatch.setattr(pd.Series, "isnull", kept_isnull.journeymart_original)
+    validation._null_masks_once_per_run()  # kept masks over the counting scan
+    got = outcome()
+    kept_scans = len(scans)
+    monkeypatch.setattr(pd.Series, "notnull", counting)
+    monkeypatch.setattr(pd.Series, "isnull", kept_isnull.journeymart_original)
+    scans.clear()
+    want = outcome()
+    assert got == want
+    assert got[0] and 0 < kept_scans * 2 < len(scans), (kept_scans, len(scans))
+    reasons = " ".join(r for rs in got[0].values() for r in rs)
+    for text in ("required event_name", "engagement_time_msec is negative", "ISO 4217", "duplicate key"):
+        assert text in reasons, text
+
+
+def test_a_kept_null_mask_is_the_masks_of_its_own_memory() -> None:
+    """A mask is kept for the memory a Series reads: a view of other rows, another column
+    and a changed copy get their own; a caller changing its mask does not change the kept
+    one; outside a run pandas computes every mask."""
+    from journeymart import validation
+
+    validation._null_masks_once_per_run()
+    column = pd.Series(["a", None, "c", None], dtype=object)
+    token = validation._RUN_NULL_MASKS.set({})
+    try:
+        first = column.notnull()
+        assert list(first) == [True, False, True, False]
+        first[:] = False
+        assert list(column.notnull()) == [True, False, True, False]
+        assert list(column.isnull()) == [False, True, False, True]
+        assert list(column.iloc[1:].notnull()) == [False, True, False]
+        assert list(column.iloc[::2].notnull()) == [True, True]
+        other = pd.Series([None, "b", None, "d"], dtype=object)
+        assert list(other.notnull()) == [False, True, False, True]
+        changed = column.copy()
+        changed.iloc[1] = "b"
+        assert list(changed.notnull()) == [True, True, True, False]
+        assert list(pd.Series([1.0, None]).notnull()) == [True, False]  # not object: pandas'
+        kept = validation._RUN_NULL_MASKS.get()
+        assert kept is not None and len(kept) == 5
+    finally:
+        validation._RUN_NULL_MASKS.reset(token)
+    assert validation._RUN_NULL_MASKS.get() is None
+    assert list(column.notnull()) == [True, False, True, False]
+
+
+class _Claims:
+    """An object whose `__class__` says what it was told: isinstance believes it, its type does
+    not, and two of them of one type claim different classes."""
+
+    def __init__(self, claimed: type) -> None:
+        self.claimed = claimed
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # noqa: D105
+        return self.claimed
+
+
+def test_type_lists_checked_by_class_give_ges_own_results(
+        generated_ga4: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`validation._type_lists_by_class` runs GE's type check once per class in a column: the
+    same failing rows as GE's check of every cell, for cast failures in a GA4 batch and for
+    odd values (bool as int, numpy scalars, an object claiming another class, a column that
+    is not of object dtype)."""
+    import great_expectations as gx
+    from great_expectations.execution_engine import PandasExecutionEngine
+    from great_expectations.expectations import registry as gx_registry
+    from great_expectations.validator.v1_validator import Validator
+
+    from journeymart import validation
+
+    frame = batch_of(generated_ga4)
+    frame.loc[2, "event_date"] = "2026-13-45"
+    frame.loc[3, "event_timestamp"] = "soon"
+    frame.loc[4, "engagement_time_msec"] = "1,234"
+    frame.loc[5, "ga_session_number"] = True
+    odd = pd.DataFrame({"a": [datetime(2026, 1, 1), _Claims(datetime), "x", None, 1, True,
+                              Decimal("1.5"), np.int64(3), date(2026, 1, 1), _Claims(str)]}, dtype=object)
+    numbers = pd.DataFrame({"a": np.array([1, 2, 3], dtype="int64")})
+
+    def unexpected(f: pd.DataFrame, type_list: list[str]) -> list[Any]:
+        validator = Validator(batch_definition=validation._batch_definition(), batch_parameters={"dataframe": f},
+                              result_format=validation.RESULT_FORMAT)
+        suite = gx.ExpectationSuite(name="types", expectations=[
+            gx.expectations.ExpectColumnValuesToBeInTypeList(column="a", type_list=type_list)])
+        result = validator.validate_expectation_suite(suite).results[0]
+        return [result.success, result.result.get("unexpected_index_list")]
+
+    def outcomes() -> list[Any]:
+        o = validation.validate_batch(ENTITY, frame)
+        return [o.row_reasons, o.summary, _without_load_times(o.results)] + [
+            unexpected(f, types) for f in (odd, numbers)
+            for types in (["datetime"], ["int"], ["Decimal"], ["str"], ["int64"], ["date"])]
+
+    validation._batch_definition()  # installs the check by class
+    providers = gx_registry._registered_metrics["column_values.in_type_list.condition"]["providers"]
+    by_class = providers[PandasExecutionEngine.__name__]
+    assert by_class[1].journeymart_by_class
+    got = outcomes()
+    monkeypatch.setitem(providers, PandasExecutionEngine.__name__, (by_class[0], by_class[1].journeymart_original))
+    want = outcomes()
+    assert got == want
+    reasons = " ".join(r for rs in got[0].values() for r in rs)
+    for text in ("event_date is not a date", "event_timestamp is not a timestamp",
+                 "column=engagement_time_msec, type_list=['int']"):
+        assert text in reasons, text
+    assert got[3] == [False, [2, 4, 5, 6, 7, 8, 9]]  # datetime: the object claiming it passes
 
 
 def test_metric_ids_of_plain_kwargs_are_ges_own() -> None:

@@ -16,6 +16,7 @@ runs once (`validate_batch`); otherwise the passes run apart (`_validate_in_pass
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import re
@@ -325,6 +326,95 @@ def _domain_key(engine: Any, domain_kwargs: dict) -> tuple[Any, ...] | None:
     return (id(engine), *items)
 
 
+# Null masks of object columns computed during this context's validation run, by the memory
+# they scan; None outside a run (`_null_masks_once_per_run`).
+_RUN_NULL_MASKS: ContextVar[dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] | None] = ContextVar(
+    "journeymart_ge_null_masks", default=None)
+
+
+def _null_masks_once_per_run() -> None:
+    """GE 1.24's pandas map metrics each filter their column's nulls (`df[column].notnull()`),
+    three times per expectation (the condition, its unexpected values, their index), and
+    `not_null` asks `isnull()` again: on an object column each is a scan of every cell in
+    Python objects, ~30 scans of the same columns per run of the GA4 suite. Within a run, a
+    column's mask is computed once: keyed by the memory the Series reads (address, shape,
+    strides) and holding a reference to it, so the memory cannot be freed and reused while
+    the run lasts. The batch is not written during a run (GE copies before it adds a column,
+    and pandas copies on write for values shared with the kept domains). Every call gets its
+    own Series of a copy of the mask. Outside a run, and for other dtypes, pandas computes
+    as before."""
+    notnull, isnull = pd.Series.notnull, pd.Series.isnull
+    if getattr(notnull, "journeymart_kept", False):
+        return
+
+    def kept(series: pd.Series) -> np.ndarray | None:
+        run = _RUN_NULL_MASKS.get()
+        values = series._values
+        if run is None or type(values) is not np.ndarray or values.dtype != object:
+            return None
+        key = (values.__array_interface__["data"][0], values.shape, values.strides)
+        hit = run.get(key)
+        if hit is None:
+            hit = run[key] = (values, notnull(series).to_numpy(dtype=bool))
+        return hit[1]
+
+    def kept_notnull(self: pd.Series) -> pd.Series:
+        mask = kept(self)
+        if mask is None:
+            return notnull(self)
+        return pd.Series(mask.copy(), index=self.index, name=self.name, copy=False)
+
+    def kept_isnull(self: pd.Series) -> pd.Series:
+        mask = kept(self)
+        if mask is None:
+            return isnull(self)
+        return pd.Series(~mask, index=self.index, name=self.name, copy=False)
+
+    kept_notnull.journeymart_kept = True  # type: ignore[attr-defined]
+    kept_notnull.journeymart_original = notnull  # type: ignore[attr-defined]
+    kept_isnull.journeymart_original = isnull  # type: ignore[attr-defined]
+    pd.Series.notnull = kept_notnull  # type: ignore[method-assign]
+    pd.Series.isnull = kept_isnull  # type: ignore[method-assign]
+
+
+def _type_lists_by_class() -> None:
+    """GE 1.24 checks `expect_column_values_to_be_in_type_list` on pandas with
+    `column.map(lambda x: isinstance(x, tuple(comp_types)))`: a tuple built and two Python calls
+    per cell. Whether a value is an instance of the types depends on its class alone, so GE's
+    own check runs on one value of each class the column holds, and every cell takes its
+    class's answer. A column that is not of object dtype (pandas hands `map` other objects
+    than its cells), or that holds a class able to claim another (`__class__` overridden), is
+    left to GE's check whole."""
+    from great_expectations.execution_engine import PandasExecutionEngine
+    from great_expectations.expectations import registry
+    from great_expectations.expectations.metrics.column_map_metrics.column_values_in_type_list import (
+        ColumnValuesInTypeList,
+    )
+    from great_expectations.expectations.metrics.map_metric_provider import column_condition_partial
+
+    providers = registry._registered_metrics["column_values.in_type_list.condition"]["providers"]
+    provider_class, current = providers[PandasExecutionEngine.__name__]
+    if getattr(current, "journeymart_by_class", False):
+        return
+    ges_own = inspect.unwrap(ColumnValuesInTypeList._pandas)
+
+    def by_class(cls: Any, column: pd.Series, type_list: Any, **kwargs: Any) -> pd.Series:
+        values = column.to_numpy()
+        one_of_each = dict(zip(map(type, values), values, strict=True)) if column.dtype == object else {}
+        if not one_of_each or any("__class__" in vars(k) for t in one_of_each for k in t.__mro__[:-1]):
+            return ges_own(cls, column, type_list, **kwargs)
+        answers = ges_own(cls, pd.Series(list(one_of_each.values()), dtype=object), type_list, **kwargs).tolist()
+        if all(answers):
+            return pd.Series(True, index=column.index, dtype=bool)
+        answer = dict(zip(one_of_each, answers, strict=True))
+        return pd.Series(list(map(answer.__getitem__, map(type, values))), index=column.index, dtype=bool)
+
+    fast = column_condition_partial(engine=PandasExecutionEngine)(by_class)
+    fast.journeymart_by_class = True  # type: ignore[attr-defined]
+    fast.journeymart_original = current  # type: ignore[attr-defined]
+    providers[PandasExecutionEngine.__name__] = (provider_class, fast)
+
+
 @cache
 def _batch_definition() -> Any:
     import great_expectations as gx
@@ -334,6 +424,8 @@ def _batch_definition() -> Any:
     _plain_metric_ids()
     _compute_configurations_once_per_run()
     _narrow_domain_records()
+    _null_masks_once_per_run()
+    _type_lists_by_class()
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     ds = ctx.data_sources.add_pandas("landing_files")
@@ -398,12 +490,13 @@ def _run(entity: Entity, frame: pd.DataFrame, types: frozenset[str] | None,
     # marker only: the batch id comes from the batch parameters, not from the data).
     validator = Validator(batch_definition=_batch_definition(), batch_parameters={"dataframe": frame},
                           result_format=RESULT_FORMAT)
-    token, domains = _RUN_CONFIGURATIONS.set({}), _RUN_DOMAINS.set({})
+    token, domains, masks = _RUN_CONFIGURATIONS.set({}), _RUN_DOMAINS.set({}), _RUN_NULL_MASKS.set({})
     try:
         return validator.validate_expectation_suite(_pass_suite(entity.table, types, exclude))
     finally:
         _RUN_CONFIGURATIONS.reset(token)
         _RUN_DOMAINS.reset(domains)
+        _RUN_NULL_MASKS.reset(masks)
         _release_batch()
 
 
