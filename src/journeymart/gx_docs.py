@@ -53,7 +53,8 @@ def store_results(manifests: list[Manifest], run_id: str) -> Path | None:
             batches.setdefault(m.ge_results, m)
     if not batches:
         return None
-    paths().gx.mkdir(parents=True, exist_ok=True)
+    for folder in (paths().gx, paths().locks):  # the publisher, running beside, may not have made them yet
+        folder.mkdir(parents=True, exist_ok=True)
     with open(paths().locks / "gx.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         ctx = _context()
