@@ -53,7 +53,7 @@ def store_results(manifests: list[Manifest], run_id: str) -> Path | None:
             batches.setdefault(m.ge_results, m)
     if not batches:
         return None
-    for folder in (paths().gx, paths().locks):  # the publisher, running beside, may not have made them yet
+    for folder in (paths().gx, paths().locks):  # not left to the publisher to have made them
         folder.mkdir(parents=True, exist_ok=True)
     with open(paths().locks / "gx.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -12,7 +12,6 @@ import hashlib
 import os
 import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -174,16 +173,13 @@ def stage_channel(batch: dict[str, Any], run_id: str) -> list[str]:
 
 
 def publish_run(manifest_paths: list[str], missing: list[dict[str, str]], run_id: str) -> PublishSummary:
-    """Publish the run's manifests and keep its GE results. The results are filed (GE's store
-    and Data Docs pages: Python, ~10 s for a year's backfill) in a thread while the publisher
-    writes the warehouse (DuckDB and the PostgreSQL driver work outside the GIL): they share
-    no file, and each reads only the staged manifests and results. Both finish before the
-    staging folder is removed; an error in either fails the run (the publisher's first)."""
+    """Publish the run's manifests, then keep its GE results; the staging folder is removed
+    only when both succeeded (a failed run keeps it for the retry). The results are not kept
+    in a thread beside the publisher: at a year's backfill the two contend for the cores and
+    the publish took longer in all (BENCHMARKS.md, 2026-12-01 21:04 section)."""
     manifests = [Path(p) for p in manifest_paths]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keep-ge-results") as keeper:
-        kept = keeper.submit(store_validation_results, manifests, run_id)
-        summary = publish(manifests, [_missing_from(d) for d in missing], run_id)
-    kept.result()
+    summary = publish(manifests, [_missing_from(d) for d in missing], run_id)
+    store_validation_results(manifests, run_id)
     shutil.rmtree(staging_dir(run_id), ignore_errors=True)
     remove_abandoned_staging()
     return summary
