@@ -175,8 +175,8 @@ def stage_channel(batch: dict[str, Any], run_id: str) -> list[str]:
 def publish_run(manifest_paths: list[str], missing: list[dict[str, str]], run_id: str) -> PublishSummary:
     """Publish the run's manifests, then keep its GE results; the staging folder is removed
     only when both succeeded (a failed run keeps it for the retry). The results are not kept
-    in a thread beside the publisher: at a year's backfill the two contend for the cores and
-    the publish took longer in all (BENCHMARKS.md, 2026-12-01 21:04 section)."""
+    in a thread beside the publisher: the two contend for the two cores, and the 1.4 s that
+    gained at 30 and 120 days did not show at a year (BENCHMARKS.md, 2026-12-01 21:04 section)."""
     manifests = [Path(p) for p in manifest_paths]
     summary = publish(manifests, [_missing_from(d) for d in missing], run_id)
     store_validation_results(manifests, run_id)

@@ -405,9 +405,10 @@ def _type_lists_by_class() -> None:
             return ges_own(cls, column, type_list, **kwargs)
         answers = ges_own(cls, pd.Series(list(one_of_each.values()), dtype=object), type_list, **kwargs).tolist()
         if all(answers):
-            return pd.Series(True, index=column.index, dtype=bool)
+            return pd.Series(True, index=column.index, name=column.name, dtype=bool)
         answer = dict(zip(one_of_each, answers, strict=True))
-        return pd.Series(list(map(answer.__getitem__, map(type, values))), index=column.index, dtype=bool)
+        return pd.Series(list(map(answer.__getitem__, map(type, values))), index=column.index, name=column.name,
+                         dtype=bool)
 
     fast = column_condition_partial(engine=PandasExecutionEngine)(by_class)
     fast.journeymart_by_class = True  # type: ignore[attr-defined]
