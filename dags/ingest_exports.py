@@ -3,7 +3,8 @@ validate them with Great Expectations, and publish them to raw.* (or quarantine 
 
 The DAG is generated from the channel registry (src/journeymart/channels.yml): one mapped
 `stage_channel` task per channel with new files (per channel and 7 partition days on a
-backfill, up to 28 when the files are small), so channels (and a backfill's weeks) parse and validate in parallel,
+backfill; a small export's weeks merged, up to a year), so channels (and a backfill's weeks)
+parse and validate in parallel,
 then one `publish_raw` task in the one-slot `duckdb_writer` pool, because DuckDB allows a
 single writing process. The logical date is the export (partition) date; each run also
 re-scans the previous JOURNEYMART_LATE_LOOKBACK_DAYS days, so a late file is loaded by the
@@ -67,8 +68,8 @@ def _xcom_at(seq, i: int):
 def ingest__exports():
     @task
     def plan_exports() -> list[dict]:
-        """Batches (channel x 7 partition days, up to 28 for small files) of the window's files
-        not yet in the ledger."""
+        """Batches (channel x 7 partition days; a small export's weeks merged up to a year) of the
+        window's files not yet in the ledger."""
         from journeymart.ingest import plan_exports
 
         start, end = _window()

@@ -352,16 +352,43 @@ def test_a_late_file_for_an_earlier_date_is_loaded_by_the_next_daily_run(jm_home
     assert q(jm_home, "select partition_date, status from audit.load_ledger") == [(late_day, "loaded")]
 
 
-def test_small_files_weeks_are_merged_up_to_a_quarter(jm_home: Path) -> None:
+def test_small_files_weeks_are_merged_up_to_a_year(jm_home: Path) -> None:
     from datetime import timedelta
 
     from journeymart.ingest import MAX_MERGED_BATCHES, plan_exports
 
-    for n in range(98):
+    days = MAX_MERGED_BATCHES * 7 + 3
+    for n in range(days):
         gads_file(jm_home, [gads_row(1, day=DAY + timedelta(days=n))], day=DAY + timedelta(days=n))
-    batches = plan_exports(DAY, DAY + timedelta(days=97), ["google_ads"])
-    assert MAX_MERGED_BATCHES == 13 and [len(b["files"]) for b in batches] == [91, 7]
-    assert batches[0]["label"] == f"google_ads {DAY}..{DAY + timedelta(days=90)}"
+    batches = plan_exports(DAY, DAY + timedelta(days=days - 1), ["google_ads"])
+    assert MAX_MERGED_BATCHES == 53 and [len(b["files"]) for b in batches] == [371, 3]
+    assert batches[0]["label"] == f"google_ads {DAY}..{DAY + timedelta(days=370)}"
+
+
+def test_a_small_export_merges_its_weeks_apart_from_its_channels_big_export(
+        jm_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """E-mail campaigns (a few rows a day) are not validated once per week of e-mail activity:
+    their weeks merge on their own and ride in the batch where their merged run starts."""
+    from datetime import timedelta
+
+    from journeymart import ingest
+
+    monkeypatch.setattr(ingest, "BATCH_BYTES", 1000)  # two weeks of activity exceed it
+    for n in range(21):
+        day = DAY + timedelta(days=n)
+        folder = jm_home / "landing" / "email" / day.isoformat()
+        write(folder / f"recipient_activity_{day.isoformat()}.csv", "a" * 100)
+        write(folder / f"campaigns_{day.isoformat()}.csv", "c")
+    batches = ingest.plan_exports(DAY, DAY + timedelta(days=20), ["email"])
+    names = [[f["name"].split("_2")[0] for f in b["files"]] for b in batches]
+    assert [(n.count("recipient_activity"), n.count("campaigns")) for n in names] == [(7, 21), (7, 0), (7, 0)]
+    assert [b["label"] for b in batches] == [
+        f"email {DAY}..{DAY + timedelta(days=20)}", f"email {DAY + timedelta(days=7)}..{DAY + timedelta(days=13)}",
+        f"email {DAY + timedelta(days=14)}..{DAY + timedelta(days=20)}"]
+    urls = [f["url"] for b in batches for f in b["files"]]
+    assert len(urls) == len(set(urls)) == 42
+    # the first batch's files in partition order, as a batch's files always are
+    assert [f["partition"] for f in batches[0]["files"]] == sorted(f["partition"] for f in batches[0]["files"])
 
 
 def test_a_backfill_is_staged_in_week_batches_and_a_daily_window_in_one(

@@ -26,15 +26,17 @@ from journeymart.warehouse import connect, target
 LATE_LOOKBACK_DAYS = int(os.environ.get("JOURNEYMART_LATE_LOOKBACK_DAYS", "2"))
 # Partition days per stage task (a mapped task each); the default daily window fits one.
 BATCH_DAYS = 7
-# A backfill's week batches of a channel are merged, up to MAX_MERGED_BATCHES of them (a
-# quarter), while their files stay under BATCH_BYTES: each stage task runs a GE validation per
+# A backfill's week batches of an export are merged, up to MAX_MERGED_BATCHES of them (a
+# year), while their files stay under BATCH_BYTES: each stage task runs a GE validation per
 # entity, which costs 0.06-0.3 s however few rows it checks (by suite and machine; a stage
-# task's first one also imports GE, ~2.4 s), so a year of a small ad report in 52
-# tasks spent most of its time in GE's fixed cost (BENCHMARKS.md). A GA4 week (~17 MB) stays
-# alone. Merged up to 4 weeks, the small exports of a year (e-mail campaigns and app installs
-# apart: they go with their channel's weekly batches) still spent 33 s in GE.
+# task's first one also imports GE, ~2.4 s), so a year of a small ad report in 52 tasks spent
+# most of its time in GE's fixed cost (BENCHMARKS.md). A GA4 week (~17 MB) stays alone. Each
+# export of a channel is merged on its own: e-mail campaigns and app installs rode in every
+# weekly batch of e-mail activity and app events (53 GE runs each a year). Merged up to a
+# quarter, the small exports of a year took 64 GE runs and 38-42 s of stage CPU; up to a year,
+# 18 runs and 33 s (2026-12-02 section).
 BATCH_BYTES = int(os.environ.get("JOURNEYMART_STAGE_BATCH_BYTES", str(8 * 1024**2)))
-MAX_MERGED_BATCHES = 13
+MAX_MERGED_BATCHES = 53
 # A run killed before its publish step (SIGKILL, lost worker) leaves its staging folder, and
 # every run has its own run id, so no later run reuses it. Far longer than a run may last
 # (execution_timeout 2 h), so a live run's folder is never taken.
@@ -84,34 +86,47 @@ def plan_exports(start: date, end: date, channel_ids: list[str] | None = None,
     """Batches of the files in [start, end] not yet in the ledger: one per channel and run of
     `batch_days` partition days. A daily run (the day plus its late lookback) gets one batch
     per channel; a backfill gets many, so its stage tasks spread over the workers instead of
-    one task holding a whole year of the biggest channel. Consecutive blocks of a channel
-    whose files are small are merged (`BATCH_BYTES`, `MAX_MERGED_BATCHES`)."""
+    one task holding a whole year of the biggest channel. Consecutive blocks of an export
+    whose files are small are merged (`BATCH_BYTES`, `MAX_MERGED_BATCHES`), each export on its
+    own: a channel's small export (e-mail campaigns beside e-mail activity) then rides in the
+    batch of its channel where its merged run of blocks starts, and is validated once per
+    merged run instead of once a week."""
     found = {ch.id: [f for day in days(start, end) for f in list_exports(ch.id, day)]
              for ch in _channels(channel_ids)}
     applied = _applied([f.url for fs in found.values() for f in fs])
     batches = []
     for ch_id, files in found.items():
-        by_block: dict[int, list[ExportFile]] = {}
+        channel = reg.load().channel(ch_id)
+        by_export: dict[str | None, dict[int, list[ExportFile]]] = {}
         for f in files:
             if not _already(f, applied):
-                by_block.setdefault((f.partition - start).days // batch_days, []).append(f)
-        for block in _merge_small(list(by_block.values())):
-            first, last = block[0].partition.isoformat(), block[-1].partition.isoformat()
-            batches.append({"channel": ch_id, "label": ch_id if first == last else f"{ch_id} {first}..{last}",
-                            "files": [_to_dict(f) for f in block]})
+                entity = channel.entity_for_file(f.name)  # None: quarantined by its stage task
+                block = (f.partition - start).days // batch_days
+                by_export.setdefault(entity.id if entity else None, {}).setdefault(block, []).append(f)
+        tasks: dict[int, list[ExportFile]] = {}  # by the first block each merged run starts at
+        for blocks in by_export.values():
+            for first, merged in _merge_small(sorted(blocks.items())):
+                tasks.setdefault(first, []).extend(merged)
+        for first in sorted(tasks):
+            block = sorted(tasks[first], key=lambda f: (f.partition, f.name))
+            first_day, last_day = block[0].partition.isoformat(), block[-1].partition.isoformat()
+            label = ch_id if first_day == last_day else f"{ch_id} {first_day}..{last_day}"
+            batches.append({"channel": ch_id, "label": label, "files": [_to_dict(f) for f in block]})
     return batches
 
 
-def _merge_small(blocks: list[list[ExportFile]]) -> list[list[ExportFile]]:
-    merged: list[list[ExportFile]] = []
+def _merge_small(blocks: list[tuple[int, list[ExportFile]]]) -> list[tuple[int, list[ExportFile]]]:
+    """Consecutive blocks (by block number) merged while they stay under `BATCH_BYTES`, up to
+    `MAX_MERGED_BATCHES` blocks; each merged run with the number of its first block."""
+    merged: list[tuple[int, list[ExportFile]]] = []
     size = count = 0
-    for block in blocks:
+    for number, block in blocks:
         block_size = sum(_size(f) for f in block)
         if merged and count < MAX_MERGED_BATCHES and size + block_size <= BATCH_BYTES:
-            merged[-1] = merged[-1] + block
+            merged[-1] = (merged[-1][0], merged[-1][1] + block)
             size, count = size + block_size, count + 1
         else:
-            merged.append(block)
+            merged.append((number, block))
             size, count = block_size, 1
     return merged
 
