@@ -18,7 +18,7 @@ from typing import Any
 
 from journeymart import registry as reg
 from journeymart.config import paths
-from journeymart.landing import ExportFile, list_exports, root
+from journeymart.landing import ExportFile, exports_by_day, root
 from journeymart.publish import MissingDelivery, PublishSummary, publish
 from journeymart.stage import Manifest, stage_files
 from journeymart.warehouse import connect, target
@@ -91,7 +91,7 @@ def plan_exports(start: date, end: date, channel_ids: list[str] | None = None,
     own: a channel's small export (e-mail campaigns beside e-mail activity) then rides in the
     batch of its channel where its merged run of blocks starts, and is validated once per
     merged run instead of once a week."""
-    found = {ch.id: [f for day in days(start, end) for f in list_exports(ch.id, day)]
+    found = {ch.id: [f for fs in exports_by_day(ch.id, days(start, end)).values() for f in fs]
              for ch in _channels(channel_ids)}
     applied = _applied([f.url for fs in found.values() for f in fs])
     batches = []
@@ -133,6 +133,8 @@ def _merge_small(blocks: list[tuple[int, list[ExportFile]]]) -> list[tuple[int, 
 
 def _size(f: ExportFile) -> int:
     """The file's size; an unknown size counts as too big to merge (a batch stays a week)."""
+    if f.size is not None:
+        return f.size
     try:
         return int(f.open_path().stat().st_size)
     except (OSError, AttributeError, TypeError, ValueError):
@@ -145,8 +147,9 @@ def missing_deliveries(start: date, end: date, channel_ids: list[str] | None = N
     now = now or datetime.now(UTC)
     missing = []
     for ch in _channels(channel_ids):
+        listed = exports_by_day(ch.id, days(start, end))
         for day in days(start, end):
-            names = [f.name for f in list_exports(ch.id, day)]
+            names = [f.name for f in listed.get(day, ())]
             for e in ch.entities:
                 due = datetime.combine(day + timedelta(days=1), time.min, UTC) + timedelta(hours=e.due_hours)
                 if e.cadence == "daily" and now >= due and not any(e.matches(n) for n in names):
