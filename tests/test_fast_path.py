@@ -457,6 +457,26 @@ def test_digit_cells_read_directly_equal_the_cast(cast: str) -> None:
     assert any(isinstance(w, str) for w in want) and any(w is None for w in want)
 
 
+@pytest.mark.parametrize("cast", ["to_int", "to_count", "micros_to_timestamp", "micros_to_decimal"])
+def test_a_column_of_digit_cells_is_read_whole_and_equals_the_cast(cast: str) -> None:
+    """A column whose every cell is plain digits is read by one check of the column; one cell
+    that is not (blank, signed, spaced, a non-ASCII digit, too long, not text) sends the
+    column cell by cell. Either way the cells equal the cast's, with types."""
+    from journeymart.parsers import base
+
+    fn = getattr(base, cast)
+    digits = [str(n) for n in range(40)] + ["007", "1735689600000000", "9" * 17]
+    assert base._all_digits(digits)
+    got = base.cast_distinct(fn, digits)
+    assert [(type(g), g, repr(g)) for g in got] == [(type(w), w, repr(w)) for w in map(fn, digits)]
+    for odd in ["", " 12", "12 ", "+1", "-1", "1,234", "12.0", "\u0661\u0662", "\u00b2", "9" * 19, 12, None, True]:
+        column = [*digits, odd]
+        assert not base._all_digits(column), odd
+        got = base.cast_distinct(fn, column)
+        assert [(type(g), g, repr(g)) for g in got] == [(type(w), w, repr(w)) for w in map(fn, column)], odd
+    assert not base._all_digits([])
+
+
 def test_csv_cast_that_raises_gives_the_row_loops_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from journeymart.parsers import base, mmp
     from test_parsers import MINIMAL

@@ -717,6 +717,33 @@ def _digits(v: Any) -> bool:
     return type(v) is str and len(v) <= 18 and v.isdigit() and v.isascii()
 
 
+def _all_digits(values: list[Any]) -> bool:
+    """`all(map(_digits, values))` by whole-column passes: every value a str of 1 to 18
+    characters, and their join ASCII digits (an empty value would hide in the join)."""
+    if not values or set(map(type, values)) != {str}:
+        return False
+    if min(map(len, values)) < 1 or max(map(len, values)) > 18:
+        return False
+    joined = "".join(values)
+    return joined.isascii() and joined.isdigit()
+
+
+def _micros_column(values: list[str]) -> list[datetime]:
+    return [EPOCH + timedelta(0, 0, i) for i in map(int, values)]
+
+
+def _micros_decimal_column(values: list[str]) -> list[Decimal]:
+    return [Decimal(i).scaleb(-6) for i in map(int, values)]
+
+
+# `_FROM_DIGITS` for a whole column of digit cells: one check of the column and no call per
+# cell (a GA4 event's timestamp 1.02 -> 0.78 us).
+_FROM_DIGITS_COLUMN: dict[Callable[[Any], Any], Callable[[list[str]], list[Any]]] = {
+    to_int: lambda vs: list(map(int, vs)), to_count: lambda vs: list(map(int, vs)),
+    micros_to_timestamp: _micros_column, micros_to_decimal: _micros_decimal_column,
+}
+
+
 def cast_distinct(cast: Callable[[Any], Any], values: list[Any]) -> list[Any]:
     """`[cast(v) for v in values]` for a pure `cast` of hashable values: one call per distinct
     value (a day of app events holds a few dozen event names); straight through when every
@@ -729,6 +756,8 @@ def cast_distinct(cast: Callable[[Any], Any], values: list[Any]) -> list[Any]:
     distinct = set(values)
     from_digits = _FROM_DIGITS.get(cast)
     if from_digits is not None and len(distinct) * 4 > len(values):
+        if _all_digits(values):
+            return _FROM_DIGITS_COLUMN[cast](values)
         return [from_digits(v) if _digits(v) else cast(v) for v in values]
     if len(distinct) == len(values):
         return list(map(cast, values))
