@@ -2,28 +2,45 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='customer_key',
+        unique_key='touchpoint_id',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where customer_key not in (select distinct customer_key from {{ ref('int_touchpoints__stage_assigned') }})"
+        post_hook=[
+            "delete from {{ this }} where customer_key not in (select distinct customer_key from {{ ref('int_touchpoints__stage_assigned') }})",
+            "delete from {{ this }} where exists (select 1 from {{ ref('int_touchpoints__stage_assigned') }} as stage_rows where stage_rows.customer_touch_number = 1 and stage_rows.customer_key = {{ this }}.customer_key and stage_rows._stage_assigned_at > {{ this }}._stage_assigned_at)",
+        ]
     )
 }}
 -- One row per person-level touch with its customer, channel, campaign and journey stage.
--- Incremental by customer: a run replaces every customer int_touchpoints__stage_assigned
--- rebuilt since this table's last run (a newer _stage_assigned_at) with all of their touches:
--- customers with new touches and customers a touch moved to or from. A touch gone from
--- int_touchpoints__stage_assigned went with a rebuild of its customer there, so replacing
--- whole customers drops it here; a customer left without any touch is deleted by the
--- post-hook. (By customer, not by touch: the post-hook's anti-join then hashes ~63k customer
--- keys instead of 5M touch ids, 0.8 s a run at a year.)
+-- Incremental by touch: a run copies the rows int_touchpoints__stage_assigned wrote since
+-- this table's last run (a newer _stage_assigned_at), replacing them by touchpoint_id. That
+-- is every touch of a customer it rebuilt whole (a touch moved to or from them, or gone) and
+-- a resumed customer's touches from their first new one; a touch that moved to another
+-- customer is replaced with its new customer. The post-hooks drop what is left over:
+--   * customers without any touch left;
+--   * touches of a customer rebuilt whole since they were copied: their first touch's row
+--     there (customer_touch_number 1, written only when the stage model assigns a customer
+--     from the start) carries a newer _stage_assigned_at than theirs. A touch gone from the
+--     stage model went with such a rebuild.
+-- Before, a run copied every rebuilt customer whole: ~2M of 5M rows on a day with a large
+-- e-mail send, at a year of history (BENCHMARKS.md, "fct_touchpoints copies the touches the
+-- stage model wrote").
 with
 
 touches as not materialized (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
 ),
 
-touches_to_process as (
-    {{ rows_to_rebuild('touches', 'customer_key', changed_after='_stage_assigned_at') }}
+{% if is_incremental() and relation_has_column(this, '_stage_assigned_at') %}
+touches_to_rebuild as (
+    select *
+    from touches
+    where _stage_assigned_at > (select max(_stage_assigned_at) from {{ this }})
 ),
+{% else %}
+touches_to_rebuild as (
+    select * from touches
+),
+{% endif %}
 
 final as (
     select
@@ -46,7 +63,7 @@ final as (
         cast(_load_id as {{ dbt.type_string() }}) as _load_id,
         _loaded_at,
         _stage_assigned_at
-    from touches_to_process
+    from touches_to_rebuild
 )
 
 select * from final
