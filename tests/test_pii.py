@@ -41,6 +41,30 @@ def test_hash_pii_replaces_the_native_column_row_by_row() -> None:
     assert out["campaign_id"].tolist() == list("abcde")
 
 
+def test_hash_pii_keeps_the_registry_column_order_the_index_and_object_columns() -> None:
+    """The hashed column takes its place in the entity's column order (the Parquet files and
+    raw tables follow it), extra columns follow in their order, the frame's index stays, and
+    a file without the identifier column gets a hashed column of None (object: NaN would fail
+    the Parquet write)."""
+    entity = registry.load().channel("commerce").entity("orders")
+    (native, hashed), = entity.pii.items()
+    others = [c for c in entity.columns if c != hashed][:3]
+    index = pd.Index([7, 3, 5])
+    frame = pd.DataFrame({"extra_b": [1, 2, 3], native: ["A@x.com", None, "b@x.com"],
+                          **{c: ["p", "q", "r"] for c in reversed(others)}, "extra_a": list("xyz")},
+                         index=index, dtype=object)
+    out = hash_pii(entity, frame, b"key")
+    listed = [c for c in entity.columns if c in {hashed, *others}]
+    assert list(out.columns) == [*listed, "extra_b", "extra_a"]
+    assert out.index.equals(index) and out[hashed].dtype == object
+    assert out[hashed].tolist() == [hash_identifier("A@x.com", b"key"), None, hash_identifier("b@x.com", b"key")]
+    assert out["extra_b"].tolist() == [1, 2, 3]
+
+    missing = hash_pii(entity, frame.drop(columns=[native]), b"key")
+    assert missing[hashed].tolist() == [None, None, None] and missing[hashed].dtype == object
+    assert list(missing.columns) == [*listed, "extra_b", "extra_a"]
+
+
 def test_hashes_kept_between_files_match_fresh_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     """The per-process hash cache gives what HMAC gives, per key, whether it holds every
     address seen or is cleared for being full (a bound of 3 entries)."""

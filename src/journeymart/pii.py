@@ -74,19 +74,23 @@ def _hash_column(values: list[object], key: bytes) -> list[str | None]:
 
 
 def hash_pii(entity: Entity, frame: pd.DataFrame, key: bytes | None = None) -> pd.DataFrame:
-    """Replace each native identifier column by its warehouse `*_hash` column, in place order."""
+    """Replace each native identifier column by its warehouse `*_hash` column, in place order.
+    The new frame is built once from its columns: a copy, a `drop` per identifier and a
+    reordering took ~2 ms of pandas bookkeeping per file, most of a small export's parse
+    (BENCHMARKS.md, 2026-12-02 02:27 section)."""
     if not entity.pii:
         return frame
     key = key or pii_key()
-    frame = frame.copy()
+    present = set(frame.columns)
+    columns: dict[str, object] = {c: frame[c] for c in frame.columns if c not in entity.pii}
     for native, hashed in entity.pii.items():
-        if native in frame.columns:
+        if native in present:
             # object, as the parsers build every column: inferred as pandas' `str`, a missing
             # identifier would become NaN, which the Parquet writer refuses as text
-            frame[hashed] = pd.Series(_hash_column(frame[native].tolist(), key), index=frame.index,
-                                      dtype=object)
-            frame = frame.drop(columns=[native])
-        elif hashed not in frame.columns:
-            frame[hashed] = None
-    ordered = [c for c in entity.columns if c in frame.columns]
-    return frame[ordered + [c for c in frame.columns if c not in ordered]]
+            columns[hashed] = pd.Series(_hash_column(frame[native].tolist(), key), index=frame.index,
+                                        dtype=object)
+        elif hashed not in present:
+            columns[hashed] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    ordered = [c for c in entity.columns if c in columns]
+    return pd.DataFrame({c: columns[c] for c in ordered + [c for c in columns if c not in ordered]},
+                        index=frame.index)
