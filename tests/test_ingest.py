@@ -22,6 +22,7 @@ from conftest import DEMO, env_for, write
 from journeymart import publish, registry, stage
 from journeymart.ingest import missing_deliveries, run_window
 from journeymart.parsers.base import PARSE_ERROR, ROW_NUMBER
+from journeymart.pii import hash_identifier
 from journeymart.stage import _mark_exact_duplicates
 
 DAY = date(2026, 1, 5)
@@ -503,3 +504,26 @@ def test_files_are_parsed_with_the_cycle_collector_paused(jm_home: Path, monkeyp
     assert during == [False]  # paused for the parse (stage._gc_paused) ...
     assert gc.isenabled()  # ... and back on after it
     assert q(jm_home, "select status, rows_loaded from audit.load_ledger") == [("loaded", 2)]
+
+
+def test_a_batch_reads_the_pii_key_once_and_hashes_every_file_with_it(
+        jm_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a task the key is an Airflow Variable, a request to the API server: one per batch,
+    not one per file."""
+    reads: list[bytes] = []
+
+    def pii_key() -> bytes:
+        reads.append(b"batch-key")
+        return reads[-1]
+
+    monkeypatch.setattr(stage, "pii_key", pii_key)
+    emails = {}
+    for n, day in enumerate([DAY, DAY + timedelta(days=1), DAY + timedelta(days=2)]):
+        emails[f"B{n}"] = f"Person{n}@Example.com"
+        write(jm_home / "landing" / "events" / day.isoformat() / f"lead_scans_{day.isoformat()}.csv",
+              "Event ID,Badge ID,Scanned At,Email,Company,Job Title\n"
+              f"EV-1,B{n},{day.isoformat()}T09:03:08+00:00,{emails[f'B{n}']},Acme,CMO\n")
+    run_window(DAY, DAY + timedelta(days=2), "test", ["events"], now=datetime(2026, 1, 9, tzinfo=UTC))
+    assert len(reads) == 1
+    assert q(jm_home, "select badge_id, email_hash from raw.events__lead_scans order by 1") == [
+        (badge, hash_identifier(email, b"batch-key")) for badge, email in sorted(emails.items())]
