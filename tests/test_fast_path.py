@@ -302,6 +302,9 @@ def assert_csv_like_row_loop(entity: registry.Entity, data: bytes, name: str,
     from journeymart.parsers import base
 
     got = csv_outcome(entity, data, name)
+    with monkeypatch.context() as m:  # Arrow also on files under its size floor, as on big ones
+        m.setattr(base, "ARROW_CSV_MIN_BYTES", 0)
+        by_arrow = csv_outcome(entity, data, name)
     with monkeypatch.context() as m:
         m.setattr(base, "_csv_columns", lambda *a, **k: (_ for _ in ()).throw(AssertionError("columnar")))
         m.setattr(base, "parse_csv", base.parse_csv_rowwise)
@@ -311,11 +314,12 @@ def assert_csv_like_row_loop(entity: registry.Entity, data: bytes, name: str,
                 m.setattr(module, "parse_csv", base.parse_csv_rowwise)
         want = csv_outcome(entity, data, name)
     if isinstance(want, str):
-        assert got == want
+        assert got == want and by_arrow == want
         return want
-    assert isinstance(got, Parsed)
-    assert (got.rows_in, got.notes) == (want.rows_in, want.notes)
-    assert_same_frame(got.frame, want.frame)
+    for parsed in (got, by_arrow):
+        assert isinstance(parsed, Parsed)
+        assert (parsed.rows_in, parsed.notes) == (want.rows_in, want.notes)
+        assert_same_frame(parsed.frame, want.frame)
     return got
 
 
@@ -955,3 +959,27 @@ def test_configurations_computed_once_per_run_give_the_same_results(
 
     monkeypatch.setattr(validation, "_RUN_CONFIGURATIONS", NoRun())
     assert outcomes() == cached
+
+
+def test_small_csv_files_are_read_by_the_csv_module_and_large_ones_by_arrow(
+        generated_landing: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under ARROW_CSV_MIN_BYTES (decompressed) Arrow's fixed cost per file outweighs what it
+    saves: the csv module reads such a file. Either way the frame equals the row loop's."""
+    from journeymart.parsers import base
+
+    entity = REG.entity("mmp__in_app_events")
+    path = next(p for p in sorted(generated_landing.glob("*/*/*")) if entity.matches(p.name))
+    data = path.read_bytes()
+    reads: list[int] = []
+    real = base.csv_arrow.read
+    monkeypatch.setattr(base.csv_arrow, "read", lambda raw, text: reads.append(len(raw)) or real(raw, text))
+    frames = []
+    for floor, by_arrow in ((len(data) + 1, False), (len(data), True)):
+        monkeypatch.setattr(base, "ARROW_CSV_MIN_BYTES", floor)
+        reads.clear()
+        got = csv_outcome(entity, data, path.name)
+        assert isinstance(got, Parsed) and got.rows_in > 1
+        assert bool(reads) is by_arrow
+        frames.append(got.frame)
+    assert_same_frame(frames[0], frames[1])
+    assert_csv_like_row_loop(entity, data, path.name, monkeypatch)

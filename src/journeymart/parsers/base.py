@@ -587,12 +587,13 @@ def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tu
     few dozen event names, one app id): the same casts as `parse_csv_rowwise`, the reference
     it must equal (tests/test_fast_path.py), in a different order. A cast that raises sends
     the file to the row loop, so the error is the one its first such row gives. Files without
-    title rows are read by Arrow when `csv_arrow` can prove it reads them like the csv module
-    (e-mail activity 8.6 -> 7.0, app events 15.6 -> 13.1 us per row staged, BENCHMARKS.md).
+    title rows and of at least ARROW_CSV_MIN_BYTES are read by Arrow when `csv_arrow` can prove
+    it reads them like the csv module (e-mail activity 8.6 -> 7.0, app events 15.6 -> 13.1 us
+    per row staged, BENCHMARKS.md).
     """
     if header_startswith is None:
         try:
-            arrow = arrow_csv(data, name)
+            arrow = arrow_csv(data, name, min_bytes=ARROW_CSV_MIN_BYTES)
         except Exception:  # noqa: BLE001 - the csv module's reading below gives the reason
             arrow = None
         if arrow is not None:
@@ -612,13 +613,22 @@ def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tu
                   tuple(notes))
 
 
+# Arrow's reader has a fixed cost per file (the call and a dictionary encoding per column):
+# below this many decompressed bytes the csv module reads a file faster (BENCHMARKS.md,
+# 2026-12-02 02:27 section). Both give the same cells (tests/test_fast_path.py).
+ARROW_CSV_MIN_BYTES = 64 * 1024
+
+
 class _CastRaised(Exception):
     """A cast raised on a cell: `parse_csv` leaves the file to the row loop."""
 
 
-def arrow_csv(data: bytes, name: str) -> csv_arrow.ArrowCsv | None:
-    """The file's cells read by Arrow (`csv_arrow`), or None when the csv module must read it."""
+def arrow_csv(data: bytes, name: str, min_bytes: int = 0) -> csv_arrow.ArrowCsv | None:
+    """The file's cells read by Arrow (`csv_arrow`), or None when the csv module must read it
+    (or should: under `min_bytes` once decompressed)."""
     raw = decompress(data, name)
+    if len(raw) < min_bytes:
+        return None
     return csv_arrow.read(raw, decode(raw))
 
 
