@@ -169,7 +169,7 @@ def test_import_ctes_read_more_than_once_are_not_materialized() -> None:
     assert not missing, f"import CTEs read more than once, materialized by DuckDB: {missing}"
 
 
-POST_HOOK_ANTI_JOIN = re.compile(r"post_hook=\"delete from \{\{ this \}\} where (\w+) not in \(select (distinct )?")
+POST_HOOK_ANTI_JOIN = re.compile(r"post_hook=\[?\s*\"delete from \{\{ this \}\} where (\w+) not in \(select (distinct )?")
 # Post-hooks whose subquery reads a column unique in its table: `distinct` would only add an
 # aggregation over every row (touchpoint_id is unique in int_touchpoints__unioned, a view whose
 # rows int_touchpoints__stage_assigned stores and tests).
