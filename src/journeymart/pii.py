@@ -76,8 +76,8 @@ def _hash_column(values: list[object], key: bytes) -> list[str | None]:
 def hash_pii(entity: Entity, frame: pd.DataFrame, key: bytes | None = None) -> pd.DataFrame:
     """Replace each native identifier column by its warehouse `*_hash` column, in place order.
     The new frame is built once from its columns: a copy, a `drop` per identifier and a
-    reordering took ~2 ms of pandas bookkeeping per file, most of a small export's parse
-    (BENCHMARKS.md, 2026-12-02 02:27 section)."""
+    reordering cost ~1.5 ms of pandas bookkeeping per file (BENCHMARKS.md, "Small files'
+    fixed costs")."""
     if not entity.pii:
         return frame
     key = key or pii_key()

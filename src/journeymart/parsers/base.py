@@ -615,7 +615,7 @@ def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tu
 
 # Arrow's reader has a fixed cost per file (the call and a dictionary encoding per column):
 # below this many decompressed bytes the csv module reads a file faster (BENCHMARKS.md,
-# 2026-12-02 02:27 section). Both give the same cells (tests/test_fast_path.py).
+# "Small files' fixed costs"). Both give the same cells (tests/test_fast_path.py).
 ARROW_CSV_MIN_BYTES = 64 * 1024
 
 
