@@ -233,6 +233,8 @@ def test_services_agree_on_hosts_and_credentials(services, live) -> None:
     assert (env["JOURNEYMART_PG_USER"], env["JOURNEYMART_PG_PASSWORD"], env["JOURNEYMART_PG_DBNAME"]) == \
         (warehouse["POSTGRES_USER"], warehouse["POSTGRES_PASSWORD"], warehouse["POSTGRES_DB"])
     assert env["JOURNEYMART_TARGET"] == env["DBT_TARGET"] == env["JOURNEYMART_DBT_TARGET"] == "duckdb"
+    # a task that cannot read the key fails rather than hashing with the public dev key
+    assert env["JOURNEYMART_PII_KEY_REQUIRED"] == "true"
     # components that sign or decrypt for each other share one key
     airflow = [live[by_command(services)[c]]["environment"] for c in AIRFLOW_COMMANDS]
     for key in ("AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET",

@@ -20,6 +20,7 @@ import pytest
 
 from conftest import DEMO, env_for, write
 from journeymart import publish, registry, stage
+from journeymart.config import PiiKeyMissing
 from journeymart.ingest import missing_deliveries, run_window
 from journeymart.parsers.base import PARSE_ERROR, ROW_NUMBER
 from journeymart.pii import hash_identifier
@@ -504,6 +505,25 @@ def test_files_are_parsed_with_the_cycle_collector_paused(jm_home: Path, monkeyp
     assert during == [False]  # paused for the parse (stage._gc_paused) ...
     assert gc.isenabled()  # ... and back on after it
     assert q(jm_home, "select status, rows_loaded from audit.load_ledger") == [("loaded", 2)]
+
+
+def test_a_required_pii_key_that_is_missing_fails_the_batch_and_a_rerun_with_the_key_loads_it(
+        jm_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deployment that requires its key gets a failed run with the reason, not a batch hashed
+    with the public dev key (whose identities would never stitch to the ones before it)."""
+    monkeypatch.delenv("JOURNEYMART_PII_KEY", raising=False)
+    monkeypatch.setenv("JOURNEYMART_PII_KEY_REQUIRED", "true")
+    write(jm_home / "landing" / "events" / DAY.isoformat() / f"lead_scans_{DAY.isoformat()}.csv",
+          "Event ID,Badge ID,Scanned At,Email,Company,Job Title\n"
+          f"EV-1,B1,{DAY.isoformat()}T09:03:08+00:00,Ana@Example.com,Acme,CMO\n")
+    now = datetime(2026, 1, 9, tzinfo=UTC)
+    with pytest.raises(PiiKeyMissing, match="JOURNEYMART_PII_KEY_REQUIRED is set but no PII key"):
+        run_window(DAY, DAY, "no-key", ["events"], now=now)
+    assert not list((jm_home / "staging").rglob("*.parquet"))
+    monkeypatch.setenv("JOURNEYMART_PII_KEY", "deployment-key")
+    run_window(DAY, DAY, "with-key", ["events"], now=now)
+    assert q(jm_home, "select email_hash from raw.events__lead_scans") == [
+        (hash_identifier("Ana@Example.com", b"deployment-key"),)]
 
 
 def test_a_batch_reads_the_pii_key_once_and_hashes_every_file_with_it(

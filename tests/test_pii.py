@@ -7,7 +7,7 @@ import hmac
 import pandas as pd
 import pytest
 
-from journeymart import registry
+from journeymart import config, registry
 from journeymart.pii import hash_identifier, hash_pii
 
 
@@ -80,3 +80,23 @@ def test_hashes_kept_between_files_match_fresh_ones(monkeypatch: pytest.MonkeyPa
                     None if v is None else hmac.new(key, v.strip().lower().encode(), "sha256").hexdigest()
                     for v in values]
         assert all(len(cached) <= min(bound, 6) + 1 for cached in pii._HASHES.values())  # + None
+
+
+def test_the_key_comes_from_the_env_and_falls_back_to_the_dev_key_with_a_warning(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("JOURNEYMART_PII_KEY_REQUIRED", raising=False)
+    monkeypatch.setenv("JOURNEYMART_PII_KEY", "from-env")
+    assert config.pii_key() == b"from-env"
+    monkeypatch.delenv("JOURNEYMART_PII_KEY")
+    config._warn_dev_key_once.cache_clear()
+    with caplog.at_level("WARNING", logger="journeymart.config"):
+        assert config.pii_key() == config.DEV_PII_KEY.encode()
+    # stdlib logging, or structlog's console once Airflow's import has configured it
+    assert "public development PII key" in caplog.text + "".join(capsys.readouterr())
+    for required in ("true", "1", "YES"):
+        monkeypatch.setenv("JOURNEYMART_PII_KEY_REQUIRED", required)
+        with pytest.raises(config.PiiKeyMissing):
+            config.pii_key()
+    monkeypatch.setenv("JOURNEYMART_PII_KEY_REQUIRED", "false")
+    assert config.pii_key() == config.DEV_PII_KEY.encode()

@@ -6,6 +6,8 @@ tests can resolve paths cheaply.
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,8 +92,24 @@ def paths() -> Paths:
     return Paths(home())
 
 
+class PiiKeyMissing(RuntimeError):
+    """No PII key where one is required. Falling back to the public dev key would hash the
+    batch's identifiers unlike every one loaded before (identities would silently stop
+    stitching), and reproducibly for anyone."""
+
+
+def pii_key_required() -> bool:
+    return os.environ.get("JOURNEYMART_PII_KEY_REQUIRED", "").strip().lower() in {"1", "true", "yes"}
+
+
 def pii_key() -> bytes:
-    """HMAC key for direct identifiers: env first, then the Airflow Variable, then the dev default."""
+    """HMAC key for direct identifiers: env first, then the Airflow Variable, then the dev
+    default, unless JOURNEYMART_PII_KEY_REQUIRED is set (then a missing key is an error).
+
+    The Variable's lookup cannot tell "not set" from "the secrets backend or the API server
+    failed" (Airflow logs the failure and reports not-found), so a deployment sets the
+    requirement to turn either into a failed task instead of a batch hashed with the dev key.
+    """
     key = os.environ.get("JOURNEYMART_PII_KEY")
     if not key:
         try:
@@ -100,4 +118,19 @@ def pii_key() -> bytes:
             key = Variable.get("journeymart_pii_key", default=None)
         except Exception:  # outside a task context there are no Variables to read
             key = None
-    return (key or DEV_PII_KEY).encode()
+    if not key and pii_key_required():
+        raise PiiKeyMissing(
+            "JOURNEYMART_PII_KEY_REQUIRED is set but no PII key was found: set the env var "
+            "JOURNEYMART_PII_KEY or the Airflow Variable journeymart_pii_key (if the Variable "
+            "is set, its secrets backend or the API server failed: see the task log)")
+    key = key or DEV_PII_KEY
+    if key == DEV_PII_KEY:
+        _warn_dev_key_once()
+    return key.encode()
+
+
+@functools.cache
+def _warn_dev_key_once() -> None:
+    logging.getLogger(__name__).warning(
+        "hashing identifiers with the public development PII key: set JOURNEYMART_PII_KEY "
+        "(and JOURNEYMART_PII_KEY_REQUIRED=true) in any shared deployment")
