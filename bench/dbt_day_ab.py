@@ -4,7 +4,8 @@ versions, two runs each at least.
 
     python -m bench.dbt_day_ab base --landing L --start 2025-01-01 --days 365 --out /tmp/ab
         loads the days through the bench's load path, runs a full `dbt build`, then ingests the
-        next day with the daily DAG's window (bench.dbt_day's first two steps): <out>/after_ingest.duckdb
+        next day with the daily DAG's window (bench.dbt_day's first two steps): <out>/after_ingest.duckdb;
+        the last 30 of them: --start 2026-12-02 --days 30 --fx-day 2026-12-01 (the same next day)
     python -m bench.dbt_day_ab run --label new --project dbt_project --base /tmp/ab/after_ingest.duckdb
         copies the base, runs `dbt build --vars '{late_data_lookback_days: 0}'` with that
         project (an older commit's from a `git worktree`), prints the elapsed and summed node
@@ -42,7 +43,9 @@ NEXT_DAY = ("import sys; from datetime import date; from bench.dbt_day import fu
             "print(full_build_and_next_day(date.fromisoformat(sys.argv[1])))")
 
 
-def base(landing: Path, start: date, days: int, out: Path) -> Path:
+def base(landing: Path, start: date, days: int, out: Path, fx_day: date | None = None) -> Path:
+    """`fx_day`: ingest that day's FX rates too (a history that starts after the zone does;
+    bench.run.load_zone says why)."""
     end = start + timedelta(days=days - 1)
     home = out / "home"
     shutil.rmtree(home, ignore_errors=True)
@@ -54,6 +57,10 @@ def base(landing: Path, start: date, days: int, out: Path) -> Path:
     if not loaded.ok:
         raise SystemExit(f"load failed: {loaded.error}")
     print(f"load {loaded.wall_s:.1f} s", flush=True)
+    if fx_day is not None:
+        subprocess.run([sys.executable, "-m", "journeymart.cli", "ingest", "--start", fx_day.isoformat(),
+                        "--end", fx_day.isoformat(), "--channels", "finance"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
     subprocess.run([sys.executable, "-c", NEXT_DAY, end.isoformat()], env=env, cwd=REPO, check=True)
     import duckdb
 
@@ -103,6 +110,8 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--start", type=date.fromisoformat, required=True)
     b.add_argument("--days", type=int, required=True)
     b.add_argument("--out", type=Path, required=True)
+    b.add_argument("--fx-day", type=date.fromisoformat,
+                   help="also ingest this day's FX rates (the day before --start, when it is not the zone's first)")
     r = sub.add_parser("run")
     r.add_argument("--label", required=True)
     r.add_argument("--project", type=Path, required=True)
@@ -110,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
     if args.step == "base":
-        print(base(args.landing.resolve(), args.start, args.days, args.out.resolve()))
+        print(base(args.landing.resolve(), args.start, args.days, args.out.resolve(), args.fx_day))
     else:
         run(args.label, args.project.resolve(), args.base.resolve(), (args.out or args.base.parent).resolve())
 

@@ -448,6 +448,41 @@ def test_uniqueness_checks_the_whole_table_when_checked_rows_changed(built) -> N
     assert _ga4_uniqueness(home, db, "old-next") == ("pass", "new loads")
 
 
+def test_whole_table_uniqueness_tests_find_what_a_plain_group_by_finds(built) -> None:
+    """dbt's `unique` and the whole-table check group key hashes first on DuckDB
+    (macros/duplicate_keys.sql): they must fail on the same keys, with the same counts, as
+    grouping the keys themselves, NULL keys included where the check counts them."""
+    home, _ = built
+    db = copy_warehouse(home, "duplicate-keys.duckdb")
+    paths = "intermediate.int_attribution__touch_paths"
+    with duckdb.connect(str(db)) as con:
+        con.execute("insert into marts.fct_touchpoints select * from marts.fct_touchpoints "
+                    "order by touchpoint_id limit 2")
+        con.execute("insert into marts.fct_touchpoints select * from marts.fct_touchpoints "
+                    "order by touchpoint_id limit 1")  # the first id three times
+        con.execute(f"insert into {paths} select * from {paths} order by path_id, touch_number limit 1")
+        # two rows of one path without a touch: NULLs group together in the combination test
+        con.execute(f"insert into {paths} select * replace (null as touchpoint_id) from {paths} "
+                    "order by path_id, touch_number limit 2")
+    expected = {
+        "unique_fct_touchpoints_touchpoint_id": query(
+            db, "select touchpoint_id, count(*) from marts.fct_touchpoints where touchpoint_id is not null "
+                "group by 1 having count(*) > 1 order by 1"),
+        "unique_combination_of_columns_int_attribution__touch_paths_path_id__touchpoint_id": query(
+            db, f"select path_id, touchpoint_id, count(*) from {paths} group by 1, 2 having count(*) > 1 order by 1, 2"),
+    }
+    assert [n for _, n in expected["unique_fct_touchpoints_touchpoint_id"]] == [3, 2]
+    assert len(expected["unique_combination_of_columns_int_attribution__touch_paths_path_id__touchpoint_id"]) == 2
+    run = dbt(home, "test", "--select", *expected, "--store-failures", warehouse=db, target="target-dup-keys")
+    by_name = {r.node.name: r for r in run.result.results}
+    for name, rows in expected.items():
+        result = by_name[name]
+        assert str(result.status) == "fail" and result.failures == len(rows), name
+        assert "hash(" in result.node.compiled_code, name
+        stored = result.node.relation_name
+        assert query(db, f"select * from {stored} order by all") == rows, name
+
+
 def _compiled(run: Any, model: str) -> str:
     return next(r.node.compiled_code for r in run.result.results if r.node.name == model)
 

@@ -74,10 +74,7 @@
         if loaded_at_column and relation.identifier is defined else none -%}
     {%- if through_sql is none %}
     -- whole table
-    select {{ columns | join(', ') }}, count(*) as occurrences
-    from {{ relation }}
-    group by {{ columns | join(', ') }}
-    having count(*) > 1
+    {{ duplicate_keys_sql(relation, columns) }}
     {%- else %}
     {{ short_path_mark() }} ({{ data_test_checkpoint_key(relation, columns) }}), against the whole table
     {%- set key_columns = columns | join(', ') %}
