@@ -40,15 +40,15 @@
 -- var('existing_customer_lead_hours') needs a --full-refresh.
 with
 
--- Every column but touchpoint_id: an md5 per touch, and an incremental run stitches every
--- touch but rebuilds few; touches_to_process computes it for those (BENCHMARKS.md, "Stage
--- assignment without an md5 per touch").
+-- Every column but touchpoint_id and reporting_date: an incremental run stitches every touch
+-- but rebuilds few, so the md5 (touches_to_process) and the time-zone conversion (final) run
+-- for those only (BENCHMARKS.md, "Stage assignment without an md5 per touch" and "The stage
+-- model converts time zones for the touches it writes").
 touches as (
     select
         touch_type,
         source_record_id,
         touched_at,
-        reporting_date,
         channel_id,
         campaign_key,
         campaign_id,
@@ -340,7 +340,7 @@ final as (
         touch_type,
         source_record_id,
         touched_at,
-        reporting_date,
+        {{ to_reporting_date('touched_at') }} as reporting_date,
         channel_id,
         campaign_key,
         campaign_id,
