@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='touchpoint_id',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where touchpoint_id not in (select touchpoint_id from {{ ref('int_touchpoints__unioned') }})"
+        post_hook="delete from {{ this }} where touch_type is null"
     )
 }}
 -- Each touch with its customer (identity stitching) and its journey stage, decided by the
@@ -29,11 +29,12 @@
 -- (a login linked an anonymous visitor, an earlier link arrived late, a corrected
 -- re-delivery removed one), the touch's resolved campaign changed (a campaign first seen in
 -- spend later), an order's USD revenue changed (a corrected fx rate), or the touch is gone
--- (the post-hook deletes it). Found by comparing each customer's touches, campaigns and
--- revenue with the rows held here. Except: a customer whose held
--- rows are exactly their touches loaded up to the newest load here, and whose newer touches
--- leave "bought before the data" unchanged, keeps the rows dated before their first newer
--- touch (a touch's stage depends only on what came before it) and is assigned from there.
+-- (touches_gone writes it as a tombstone, which the post-hook deletes). Found by comparing
+-- each customer's touches, campaigns and revenue with the rows held here. Except: a
+-- customer whose held rows are exactly their touches loaded up to the newest load here,
+-- and whose newer touches leave "bought before the data" unchanged, keeps the rows dated
+-- before their first newer touch (a touch's stage depends only on what came before it) and
+-- is assigned from there.
 -- Written rows get a new _stage_assigned_at (macros/rebuild_marker.sql), which the models
 -- below follow (they re-read such a customer's touches whole). Changing
 -- seeds/journey_stage_rules.csv, seeds/email_campaign_audiences.csv or
@@ -229,6 +230,24 @@ customer_history as (
     select customer_key, first_order_at, first_customer_signal_at
     from stitched_summary
 ),
+
+-- Held touches gone upstream (a corrected re-delivery removed them, or a session they were
+-- lost all its events): the held rows of the customers rebuilt whole that no touch to process
+-- carries. Every gone touch is among them: its held customer's fingerprint no longer matches,
+-- so that customer is rebuilt whole, not resumed, and a touch that only moved to another
+-- customer is written there. Written as rows without a touch_type (final), so the
+-- delete+insert removes the held row and the post-hook this one. Before, the post-hook
+-- looked for them among every touch upstream: an md5 of all 5M touches and an anti-join,
+-- ~1.4 s a run at a year (BENCHMARKS.md, "Gone touches and sessions written as tombstones").
+touches_gone as (
+    select {{ touchpoint_id('held.touch_type', 'held.source_record_id') }} as touchpoint_id
+    from {{ this }} as held
+    inner join customers_to_rebuild
+        on customers_to_rebuild.customer_key = held.customer_key
+    where {{ touchpoint_id('held.touch_type', 'held.source_record_id') }} not in (
+        select touchpoint_id from touches_to_process
+    )
+),
 {% else %}
 touches_to_process as (
     select {{ touchpoint_id() }} as touchpoint_id, stitched_to_customers.*, 0 as touches_before, 0 as orders_before
@@ -365,6 +384,14 @@ final as (
         _loaded_at,
         {{ next_rebuild_marker() }} as _stage_assigned_at
     from stage_assigned
+    {%- if is_incremental() %}
+    union all
+    select
+        touchpoint_id,
+        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+        null, null, null, null, null, null, null, null, null, null, null, null
+    from touches_gone
+    {%- endif %}
 )
 
 select * from final
