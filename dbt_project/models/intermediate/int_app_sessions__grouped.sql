@@ -2,9 +2,12 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='appsflyer_id',
+        unique_key='app_session_key',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where appsflyer_id not in (select distinct appsflyer_id from {{ ref('stg_mmp__in_app_events') }} where appsflyer_id is not null)"
+        post_hook=[
+            "delete from {{ this }} where appsflyer_id not in (select distinct appsflyer_id from {{ ref('stg_mmp__in_app_events') }} where appsflyer_id is not null)",
+            "delete from {{ this }} where events is null",
+        ]
     )
 }}
 -- AppsFlyer in-app events grouped into app sessions: a new session starts after 30 minutes
@@ -19,8 +22,12 @@
 -- sessions that ended over 30 minutes before its first new event stay as they are (a later
 -- event cannot join them, and their numbers do not move), and its events after them are
 -- grouped again, numbered on from them. An install a re-delivery touched is grouped again
--- from its first event. Either way delete+insert on appsflyer_id writes all of the
--- install's sessions, the kept ones copied from this table.
+-- from its first event. Either way delete+insert on app_session_key writes the sessions
+-- grouped again, and a tombstone (the key, no events) for each held session of theirs that
+-- regrouping left out (a new event that bridges two sessions, a re-delivery that removed
+-- one), which the second post-hook deletes. The kept sessions are not written: one day at a
+-- year of history rewrote 174k sessions of 4.6k installs to change ~5k (BENCHMARKS.md,
+-- "App sessions write only the sessions they group again").
 with
 
 all_app_events as not materialized (
@@ -148,7 +155,21 @@ final as (
     select {{ columns | join(', ') }} from grouped
     {%- if is_incremental() %}
     union all
-    select {{ columns | join(', ') }} from kept_sessions
+    select
+        held.app_session_key,
+        {%- for column in columns[1:] %}
+        null{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ this }} as held
+    inner join installs_to_rebuild
+        on installs_to_rebuild.appsflyer_id = held.appsflyer_id
+    left join kept_per_install
+        on kept_per_install.appsflyer_id = held.appsflyer_id
+    left join grouped
+        on grouped.appsflyer_id = held.appsflyer_id
+        and grouped.app_session_number = held.app_session_number
+    where (kept_per_install.kept_until is null or held.session_ended_at > kept_per_install.kept_until)
+        and grouped.appsflyer_id is null
     {%- endif %}
 )
 
