@@ -2,9 +2,12 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='customer_key',
+        unique_key=['customer_key', 'channel_id', 'stage'],
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where customer_key not in (select distinct customer_key from {{ ref('int_touchpoints__stage_assigned') }})"
+        post_hook=[
+            "delete from {{ this }} where customer_key not in (select distinct customer_key from {{ ref('int_touchpoints__stage_assigned') }})",
+            "delete from {{ this }} where touches is null",
+        ]
     )
 }}
 -- One row per customer × channel × journey stage they touched: the touches, and whether any
@@ -13,8 +16,10 @@
 -- the mart's daily run reads ~one row per customer and cell instead of every touch joined with
 -- the customer's orders (BENCHMARKS.md). A customer's cells depend only on their own touches
 -- and orders: incremental by customer, re-read whole when int_touchpoints__stage_assigned
--- rebuilt any of their touches (a newer _stage_assigned_at, as fct_touchpoints); a customer
--- left without any touch is deleted by the post-hook.
+-- rebuilt any of their touches (a newer _stage_assigned_at, as fct_touchpoints). Of such a
+-- customer's cells only those that changed are written, and a tombstone for a cell gone
+-- (macros/changed_rows.sql), which the second post-hook deletes; a customer left without any
+-- touch is deleted by the first.
 with
 
 touches as not materialized (
@@ -49,7 +54,7 @@ touches_with_conversion as (
              touches_to_process.channel_id, touches_to_process.stage
 ),
 
-final as (
+cells as (
     select
         customer_key,
         channel_id,
@@ -59,6 +64,25 @@ final as (
         max(_stage_assigned_at) as _stage_assigned_at
     from touches_with_conversion
     group by customer_key, channel_id, stage
+),
+
+{% if is_incremental() %}
+-- the held cells of the customers recomputed (every touch has a stage, a not-null test, so
+-- they are the customers in `cells`; reading touches_to_process again would copy their touches)
+held_cells as (
+    select *
+    from {{ this }}
+    where customer_key in (select customer_key from cells)
+),
+
+final as (
+    {{ changed_rows('cells', 'held_cells', ['customer_key', 'channel_id', 'stage'],
+                    ['customer_key', 'channel_id', 'stage', 'touches', 'is_converted', '_stage_assigned_at']) }}
 )
+{% else %}
+final as (
+    select * from cells
+)
+{% endif %}
 
 select * from final
