@@ -10,7 +10,13 @@ versions, two runs each at least.
         copies the base, runs `dbt build --vars '{late_data_lookback_days: 0}'` with that
         project (an older commit's from a `git worktree`), prints the elapsed and summed node
         time and checksums of the touch tables and marts (equal checksums: same rows), and
-        writes the per-node times to <out>/times_<label>_<HHMMSS>.json
+        writes the per-node times to <out>/times_<label>_<HHMMSS>.json; --keep leaves the run's
+        warehouse and dbt logs (`logs/dbt.log` times every statement)
+    python -m bench.dbt_day_ab ratio --project dbt_project --short /tmp/ab30/after_ingest.duckdb \
+            --long /tmp/ab/after_ingest.duckdb --pairs 3
+        the one-day target's ratio (365 against 30 days of history) from `run`s of one project
+        alternating short, long: each pair's ratio, their median, and the ratio of the medians
+        (the machine's speed moves within minutes, so one pair can be off by ±0.1)
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -71,7 +78,9 @@ def base(landing: Path, start: date, days: int, out: Path, fx_day: date | None =
     return target
 
 
-def run(label: str, project: Path, base_db: Path, out: Path) -> dict[str, float]:
+def run(label: str, project: Path, base_db: Path, out: Path, keep: bool = False) -> tuple[float, dict[str, float]]:
+    """`keep`: leave the run's warehouse and dbt logs (`logs/dbt.log` times each statement) in
+    <out>/run_<label>."""
     import duckdb
 
     work = out / f"run_{label}"
@@ -97,8 +106,27 @@ def run(label: str, project: Path, base_db: Path, out: Path) -> dict[str, float]
     print(f"{label}: elapsed {elapsed:.1f} s, nodes {sum(times.values()):.1f} s, checksums {sums}")
     for node, seconds in sorted(times.items(), key=lambda kv: -kv[1])[:12]:
         print(f"  {seconds:6.2f} {node}")
-    shutil.rmtree(work)
-    return times
+    if not keep:
+        shutil.rmtree(work)
+    return elapsed, times
+
+
+def ratio(project: Path, short_db: Path, long_db: Path, pairs: int) -> dict[str, object]:
+    """`pairs` one-day builds of `project` on each base, alternating short and long."""
+    runs = []
+    for i in range(pairs):
+        short, _ = run(f"short{i + 1}", project, short_db, short_db.parent)
+        long, _ = run(f"long{i + 1}", project, long_db, long_db.parent)
+        runs.append({"short_s": round(short, 1), "long_s": round(long, 1), "ratio": round(long / short, 2)})
+        print(f"pair {i + 1}: {long:.1f} s / {short:.1f} s = {long / short:.2f}x", flush=True)
+    summary = {
+        "pairs": runs,
+        "median_pair_ratio": round(statistics.median(r["ratio"] for r in runs), 2),
+        "ratio_of_medians": round(statistics.median(r["long_s"] for r in runs)
+                                  / statistics.median(r["short_s"] for r in runs), 2),
+    }
+    print(json.dumps(summary))
+    return summary
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -117,11 +145,19 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--project", type=Path, required=True)
     r.add_argument("--base", type=Path, required=True)
     r.add_argument("--out", type=Path)
+    r.add_argument("--keep", action="store_true", help="keep the run's warehouse and dbt logs")
+    q = sub.add_parser("ratio")
+    q.add_argument("--project", type=Path, required=True)
+    q.add_argument("--short", type=Path, required=True, help="the 30-day base's after_ingest.duckdb")
+    q.add_argument("--long", type=Path, required=True, help="the 365-day base's after_ingest.duckdb")
+    q.add_argument("--pairs", type=int, default=3)
     args = ap.parse_args(argv)
-    if args.step == "base":
+    if args.step == "ratio":
+        ratio(args.project.resolve(), args.short.resolve(), args.long.resolve(), args.pairs)
+    elif args.step == "base":
         print(base(args.landing.resolve(), args.start, args.days, args.out.resolve(), args.fx_day))
     else:
-        run(args.label, args.project.resolve(), args.base.resolve(), (args.out or args.base.parent).resolve())
+        run(args.label, args.project.resolve(), args.base.resolve(), (args.out or args.base.parent).resolve(), args.keep)
 
 
 if __name__ == "__main__":

@@ -452,7 +452,16 @@ def test_a_failure_to_keep_the_ge_results_fails_the_run_after_the_publish(
     assert not (jm_home / "gx" / "gx" / "uncommitted" / "validations").exists()
 
 
-def test_exact_repeats_are_marked_among_readable_rows_only() -> None:
+@pytest.fixture(params=["small-file set", "column narrowing"])
+def repeat_check(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every repeat test runs through both of `_mark_exact_duplicates`' ways: the small-file set
+    of rows first (the default for files up to stage.SMALL_FILE_ROWS), and the narrowing alone."""
+    if request.param == "column narrowing":
+        monkeypatch.setattr(stage, "SMALL_FILE_ROWS", 0)
+    return str(request.param)
+
+
+def test_exact_repeats_are_marked_among_readable_rows_only(repeat_check: str) -> None:
     entity = registry.load().channel("google_ads").entity("campaign_stats")
     typed = {c: None for c in entity.columns} | {"date": DAY, "campaign_id": "7", "impressions": 10,
                                                  "cost": Decimal("1.500000")}
@@ -469,7 +478,7 @@ def test_exact_repeats_are_marked_among_readable_rows_only() -> None:
     assert notes == ["2 row(s) repeat an earlier row exactly; quarantined as duplicates"]
 
 
-def test_repeats_must_share_every_value_and_its_text() -> None:
+def test_repeats_must_share_every_value_and_its_text(repeat_check: str) -> None:
     """Values equal column by column in different rows are no repeat; among rows equal as
     values, the text decides, and a typed value never repeats an uncast text that prints alike."""
     entity = registry.load().channel("google_ads").entity("campaign_stats")
@@ -489,6 +498,20 @@ def test_repeats_must_share_every_value_and_its_text() -> None:
     assert frame[PARSE_ERROR].tolist() == [None, None, None, None,
                                            "exact duplicate of row 2", "exact duplicate of row 1"]
     assert notes == ["2 row(s) repeat an earlier row exactly; quarantined as duplicates"]
+
+
+def test_nan_like_cells_repeat_as_factorize_groups_them(repeat_check: str) -> None:
+    """Two NaNs are different keys of a set but one value to pd.factorize: the set must not
+    answer "no repeats" for rows equal but for distinct NaN objects."""
+    entity = registry.load().channel("google_ads").entity("campaign_stats")
+    base = {c: None for c in entity.columns} | {"date": DAY, "campaign_id": "7", "impressions": 10}
+    rows = [base | {"cost": float("nan")}, base | {"cost": float("nan")}, base | {"cost": Decimal("1.000000")}]
+    frame = pd.DataFrame([r | {ROW_NUMBER: n, PARSE_ERROR: None} for n, r in enumerate(rows, start=1)],
+                         dtype=object)
+    frame[PARSE_ERROR] = None
+    assert _mark_exact_duplicates(entity, frame) == [
+        "1 row(s) repeat an earlier row exactly; quarantined as duplicates"]
+    assert frame[PARSE_ERROR].tolist() == [None, "exact duplicate of row 1", None]
 
 
 def test_files_are_parsed_with_the_cycle_collector_paused(jm_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,6 +59,10 @@ FORMULA = ("=", "+", "-", "@", "\t", "\r")  # first characters
 NUMERIC = re.compile(r"^[+-]?[\d.,]+%?$")
 LOADER_COLUMNS = {ROW_NUMBER, PARSE_ERROR, FILE, WINDOW_START, WINDOW_END}
 _GROUP = "_equal_values"  # `_mark_exact_duplicates`: rows in one group are equal as values
+# `_mark_exact_duplicates` checks a file of at most this many readable rows for repeats as a
+# set of row tuples first, and writes its Parquet files plain (BENCHMARKS.md, "Small files'
+# repeats checked as a set of rows; small Parquet files written plain")
+SMALL_FILE_ROWS = 1_000
 
 
 @dataclass
@@ -245,6 +249,8 @@ def _mark_exact_duplicates(entity: reg.Entity, frame: pd.DataFrame) -> list[str]
     readable = frame.index[frame[PARSE_ERROR].isna().to_numpy()]
     if readable.empty or not cols:
         return []
+    if len(readable) <= SMALL_FILE_ROWS and _all_distinct(frame, readable, cols):
+        return []
     # Rows equal as text in every column are equal in each one: narrow the candidates column
     # by column, key columns first, to the rows that share their values so far with another
     # row (groups of equal values, as codes), so a file without repeats is done after a few
@@ -275,6 +281,23 @@ def _mark_exact_duplicates(entity: reg.Entity, frame: pd.DataFrame) -> list[str]
     for i in as_text.index[repeats]:
         frame.at[i, PARSE_ERROR] = f"exact duplicate of row {first_row[tuple(as_text.loc[i])]}"
     return [f"{int(repeats.sum())} row(s) repeat an earlier row exactly; quarantined as duplicates"]
+
+
+def _all_distinct(frame: pd.DataFrame, rows: pd.Index, cols: list[str]) -> bool:
+    """No two of `rows` are equal as values in every one of `cols`, by a set of row tuples: a
+    small file's usual answer in one pass, where the narrowing column by column pays pandas'
+    fixed costs per column (a day of Meta ads, 3 rows × 19 columns: ~0.6 ms). Equal as values
+    in a set is equal as values in `pd.factorize` (Python's ==), except for NaN-like cells,
+    which a set tells apart and factorize does not: False (unsure) when a cell is one, or is
+    not hashable; the caller's narrowing then decides."""
+    subset = frame if len(rows) == len(frame) else frame.loc[rows]
+    columns = [subset[c].tolist() for c in cols]
+    try:
+        if any(v != v for column in columns for v in column if v is not None):
+            return False
+        return len(set(zip(*columns, strict=True))) == len(rows)
+    except (TypeError, ArithmeticError):  # pd.NA's truth value, an unhashable cell, a signalling NaN
+        return False
 
 
 def _flag_formulas(entity: reg.Entity, frame: pd.DataFrame) -> list[str]:
@@ -417,6 +440,17 @@ def _count(reasons: dict[int, list[str]]) -> dict[str, int]:
     return counts
 
 
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    """A small file's rows (at most SMALL_FILE_ROWS) without compression, statistics or
+    dictionaries: on a few rows they cost more to write than they save the publisher, which
+    reads the file once (a year of the JSON exports, 1,460 files: ~0.15 ms a file, BENCHMARKS.md
+    "Small files' repeats checked as a set of rows; small Parquet files written plain")."""
+    if table.num_rows <= SMALL_FILE_ROWS:
+        pq.write_table(table, path, compression="none", write_statistics=False, use_dictionary=False)
+    else:
+        pq.write_table(table, path)
+
+
 def _write_file_outputs(p: _Parsed, frame: pd.DataFrame, reasons: dict[int, list[str]],
                         out_dir: Path) -> None:
     m, entity = p.manifest, p.entity
@@ -435,11 +469,11 @@ def _write_file_outputs(p: _Parsed, frame: pd.DataFrame, reasons: dict[int, list
     m.rows_good = m.rows_in - m.rows_bad
     if len(good):
         gp = out_dir / f"{m.load_id}.good.parquet"
-        pq.write_table(_to_arrow(entity, good), gp)
+        _write_parquet(_to_arrow(entity, good), gp)
         m.good_parquet = str(gp)
     if len(bad):
         bp = out_dir / f"{m.load_id}.bad.parquet"
-        pq.write_table(pa.table({
+        _write_parquet(pa.table({
             ROW_NUMBER: pa.array([int(x) for x in bad[ROW_NUMBER]], pa.int64()),
             "reason": pa.array(["; ".join(reasons[i]) for i in bad.index], pa.string()),
             "record": pa.array([_record_json(r) for _, r in bad.iterrows()], pa.string()),
