@@ -138,8 +138,10 @@ def test_every_registry_entity_has_a_source_and_a_staging_model(built) -> None:
             assert f"source.journeymart.{ch.id}.{e.id}" in model["depends_on"]["nodes"]
 
 
-# An import CTE: `name as [not materialized] (select * from {{ ref(...) }} / {{ source(...) }})`.
-IMPORT_CTE = re.compile(r"^(\w+) as (not materialized )?\(\s*select \* from \{\{[^}]*\}\}\s*\)", re.M)
+# An import CTE: `name as [not materialized] (select * from {{ ref(...) }} / {{ source(...) }})`,
+# perhaps with a filter inside a Jinja `{%- if %}` block (web sessions' time span).
+IMPORT_CTE = re.compile(r"^(\w+) as (not materialized )?\(\s*select \* from \{\{[^}]*\}\}\s*"
+                        r"(?:\{%-? if [^()]*?endif %\}\s*)?\)", re.M)
 
 
 def _reads_of(cte: str, sql: str) -> int:
@@ -543,6 +545,69 @@ def _ga_session(event: dict[str, Any]) -> Any:
 
 def _session_of(event: dict[str, Any]) -> tuple[str, str]:
     return event["user_pseudo_id"], json.dumps(_ga_session(event), sort_keys=True)
+
+
+def test_web_sessions_read_only_the_time_span_of_the_sessions_they_regroup(
+        tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> None:
+    """Nine days built, then day 10 loaded (no re-delivery): the incremental run reads only the
+    events within the span of the sessions it re-groups (macros/rebuild_time_span.sql), and
+    equals a --full-refresh. Day 10 brings two sessions' events whose held events lie outside
+    day 10's times: a session across midnight (its first event moved to 23:59 of day 9) and a
+    late event of a day-4 session. Without the held sessions' spans in the bound, both come
+    out wrong."""
+    import gzip
+
+    home = tmp_path_factory.mktemp("span") / "jm"
+    shutil.copytree(demo_landing, home / "landing")
+    day9, day10, day4 = (DEMO["start"] + timedelta(days=d) for d in (8, 9, 3))
+
+    def export(day: date) -> Path:
+        return home / "landing" / "ga4" / day.isoformat() / f"events_{day:%Y%m%d}.ndjson.gz"
+
+    def events(day: date) -> list[dict[str, Any]]:
+        return [json.loads(e) for e in gzip.decompress(export(day).read_bytes()).splitlines()]
+
+    def write(day: date, rows: list[dict[str, Any]]) -> None:
+        export(day).write_bytes(gzip.compress(b"".join(json.dumps(r).encode() + b"\n" for r in rows)))
+
+    ten, nine = events(day10), events(day9)
+    sessions = {}
+    for e in ten:
+        sessions.setdefault(_session_of(e), []).append(e)
+    held_elsewhere = {_session_of(e) for d in range(9) for e in events(DEMO["start"] + timedelta(days=d))}
+    spanning = next(s for s, es in sessions.items() if len(es) >= 3 and _ga_session(es[0]) and s not in held_elsewhere)
+    first = min(sessions[spanning], key=lambda e: int(e["event_timestamp"]))
+    midnight = int(datetime.combine(day10, datetime.min.time(), ZoneInfo("UTC")).timestamp())
+    moved = dict(first, event_date=f"{day9:%Y%m%d}", event_timestamp=str((midnight - 60) * 1_000_000))
+    write(day9, [*nine, moved])
+    late_of = next(e for e in events(day4) if _ga_session(e))
+    # in day 10's export (its event_date: GA4's daily tables hold their own date only)
+    late = dict(late_of, event_date=f"{day10:%Y%m%d}", event_timestamp=str(int(late_of["event_timestamp"]) + 1_000_000))
+    write(day10, [e for e in ten if e is not first] + [late])
+
+    load_landing(home, DEMO["start"], 9, "first")
+    select = ("--select", "+int_web_sessions__grouped", "channels", "--indirect-selection", "cautious")
+    built = dbt(home, "build", *select)
+    assert built.success, summary(built)
+    db = home / "warehouse.duckdb"
+    load_landing(home, DEMO["start"], 10, "second")
+    again = dbt(home, "build", *select, "--vars", "{late_data_lookback_days: 0}")
+    assert again.success, summary(again)
+    compiled = _compiled(again, "int_web_sessions__grouped")
+    assert took_incremental_path(compiled) and "where event_at between cast(" in compiled, compiled[:2000]
+    incremental = _table(db, "intermediate", "int_web_sessions__grouped")
+    # the late event was loaded (not quarantined as out of its file's window): the case is exercised
+    assert query(db, "select count(*) from staging.stg_ga4__events where user_pseudo_id = "
+                     f"'{late['user_pseudo_id']}' and epoch_us(event_at) = {late['event_timestamp']}") == [(1,)]
+    full = dbt(home, "build", *select, "--full-refresh")
+    assert full.success, summary(full)
+    assert incremental == _table(db, "intermediate", "int_web_sessions__grouped")
+    columns = [c for (c,) in query(db, "select column_name from information_schema.columns where "
+                                       "table_name = 'int_web_sessions__grouped' order by ordinal_position")]
+    user, started = columns.index("user_pseudo_id"), columns.index("session_started_at")
+    # the spanning session starts on day 9, from its held event, and holds day 10's events too
+    assert [int(r[started].timestamp()) for r in incremental if r[user] == spanning[0]
+            and int(r[started].timestamp()) == midnight - 60]
 
 
 def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(

@@ -14,12 +14,19 @@
 -- a day of a date a corrected re-delivery among those loads brought events for, from all of
 -- that session's events (a session can span two daily files: a re-delivery of one day may
 -- remove all of a session's events of that day and leave the other day's). Sessions whose every event a
--- re-delivery removed are dropped by the post-hook. Changing seeds/channel_source_mapping.csv
--- needs a --full-refresh.
+-- re-delivery removed are dropped by the post-hook. Such a run reads only the events within the
+-- time span of those sessions (macros/rebuild_time_span.sql). Changing
+-- seeds/channel_source_mapping.csv needs a --full-refresh.
+{%- set span = rebuild_time_span(ref('stg_ga4__events'), 'session_key', 'event_at',
+                                 ('session_started_at', 'session_ended_at')) %}
 with
 
 all_events as not materialized (
     select * from {{ ref('stg_ga4__events') }}
+    {%- if span %}
+    -- the time span of the sessions this run re-groups
+    where event_at between {{ span[0] }} and {{ span[1] }}
+    {%- endif %}
 ),
 
 events as (
