@@ -19,7 +19,8 @@
 -- are not part of the chain.
 -- Incremental by customer: a run re-counts every customer with a path row whose
 -- _stage_assigned_at is newer than any held here (int_attribution__touch_paths rebuilds
--- such customers whole); the post-hook drops customers left without a path.
+-- such customers whole); the post-hook drops customers left without a path. A row's
+-- _stage_assigned_at is the newest of all its customer's path rows.
 with
 
 all_paths as not materialized (
@@ -30,69 +31,60 @@ paths as (
     {{ rows_to_rebuild('all_paths', 'customer_key', changed_after='_stage_assigned_at') }}
 ),
 
-with_previous_channel as (
+-- A run of touches of one channel is one state visit. Its last touch (the next touch is of
+-- another channel, or there is none) steps to the next run's channel or to the absorbing
+-- state; the path's first touch steps from '(start)'. Both neighbours come from one sort of
+-- the path (lag and lead over one window); collapsing the runs first and numbering what was
+-- left took two more sorts (BENCHMARKS.md, "Four downstream models sort less").
+with_neighbours as (
     select
         customer_key,
-        path_id,
         is_converting,
-        touch_number,
         channel_id,
-        _stage_assigned_at,
-        lag(channel_id) over (partition by path_id order by touch_number) as previous_channel_id
+        lag(channel_id) over path_order as previous_channel_id,
+        lead(channel_id) over path_order as next_channel_id
     from paths
-),
-
-repeats_collapsed as (
-    select
-        customer_key,
-        path_id,
-        is_converting,
-        channel_id,
-        _stage_assigned_at,
-        row_number() over (partition by path_id order by touch_number) as step_number
-    from with_previous_channel
-    where previous_channel_id is null
-       or previous_channel_id <> channel_id
-),
-
-with_next_state as (
-    select
-        *,
-        coalesce(
-            lead(channel_id) over (partition by path_id order by step_number),
-            case when is_converting then '(conversion)' else '(null)' end
-        ) as next_state
-    from repeats_collapsed
+    window path_order as (partition by path_id order by touch_number)
 ),
 
 transitions as (
     select
         customer_key,
         cast('(start)' as {{ dbt.type_string() }}) as from_state,
-        cast(channel_id as {{ dbt.type_string() }}) as to_state,
-        _stage_assigned_at
-    from with_next_state
-    where step_number = 1
+        cast(channel_id as {{ dbt.type_string() }}) as to_state
+    from with_neighbours
+    where previous_channel_id is null
 
     union all
 
     select
         customer_key,
         cast(channel_id as {{ dbt.type_string() }}),
-        cast(next_state as {{ dbt.type_string() }}),
-        _stage_assigned_at
-    from with_next_state
+        cast(coalesce(next_channel_id, case when is_converting then '(conversion)' else '(null)' end)
+             as {{ dbt.type_string() }})
+    from with_neighbours
+    where next_channel_id is null
+       or next_channel_id <> channel_id
+),
+
+-- the newest rebuild of any of the customer's path rows: what the next run compares with
+customer_markers as (
+    select customer_key, max(_stage_assigned_at) as _stage_assigned_at
+    from paths
+    group by customer_key
 ),
 
 final as (
     select
-        customer_key,
-        from_state,
-        to_state,
+        transitions.customer_key,
+        transitions.from_state,
+        transitions.to_state,
         cast(count(*) as {{ dbt.type_bigint() }}) as transitions,
-        max(_stage_assigned_at) as _stage_assigned_at
+        max(customer_markers._stage_assigned_at) as _stage_assigned_at
     from transitions
-    group by customer_key, from_state, to_state
+    inner join customer_markers
+        on customer_markers.customer_key = transitions.customer_key
+    group by transitions.customer_key, transitions.from_state, transitions.to_state
 )
 
 select * from final

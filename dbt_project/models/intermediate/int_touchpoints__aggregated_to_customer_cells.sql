@@ -36,22 +36,24 @@ orders as (
     where touch_type = 'order'
 ),
 
+-- Whether an order of the customer's follows the touch within the window: a semi-join, so a
+-- touch matching several orders is not copied and grouped back by touchpoint_id (BENCHMARKS.md,
+-- "Four downstream models sort less").
 touches_with_conversion as (
     select
-        touches_to_process.touchpoint_id,
         touches_to_process.customer_key,
         touches_to_process.channel_id,
         touches_to_process.stage,
-        max(touches_to_process._stage_assigned_at) as _stage_assigned_at,
-        max(case when orders.ordered_at is not null then 1 else 0 end) as is_followed_by_order
+        touches_to_process._stage_assigned_at,
+        case when exists (
+            select 1
+            from orders
+            where orders.customer_key = touches_to_process.customer_key
+                and orders.ordered_at > touches_to_process.touched_at
+                and orders.ordered_at <= {{ dbt.dateadd('day', var('conversion_window_days', 30), 'touches_to_process.touched_at') }}
+        ) then 1 else 0 end as is_followed_by_order
     from touches_to_process
-    left join orders
-        on orders.customer_key = touches_to_process.customer_key
-        and orders.ordered_at > touches_to_process.touched_at
-        and orders.ordered_at <= {{ dbt.dateadd('day', var('conversion_window_days', 30), 'touches_to_process.touched_at') }}
     where touches_to_process.stage is not null
-    group by touches_to_process.touchpoint_id, touches_to_process.customer_key,
-             touches_to_process.channel_id, touches_to_process.stage
 ),
 
 cells as (

@@ -22,53 +22,48 @@ touches as (
     {{ rows_to_rebuild('all_touches', 'customer_key', changed_after='_stage_assigned_at') }}
 ),
 
-stages as (
+stages as not materialized (
     select * from {{ ref('journey_stages') }}
 ),
 
-ranked_touches as (
+-- Per customer: totals, their first touch's number and the highest stage rank reached.
+-- Aggregates joined back, not a row_number per customer in two orders: each window sorted
+-- every touch of the rebuilt customers (BENCHMARKS.md, "Four downstream models sort less").
+customer_totals as (
     select
-        touches.*,
-        stages.stage_rank,
-        row_number() over (
-            partition by touches.customer_key
-            order by touches.customer_touch_number
-        ) as first_rank,
-        row_number() over (
-            partition by touches.customer_key
-            order by stages.stage_rank desc, touches.touched_at
-        ) as furthest_stage_rank
+        touches.customer_key,
+        max(touches.customer_id) as customer_id,
+        min(touches.touched_at) as first_touch_at,
+        max(touches.touched_at) as last_touch_at,
+        min(case when touches.is_first_purchase then touches.touched_at end) as first_purchase_at,
+        max(case when touches.bought_before_data then 1 else 0 end) = 1 as bought_before_data,
+        count(*) as touches,
+        sum(case when touches.touch_type = 'order' then 1 else 0 end) as orders,
+        coalesce(sum(case when touches.touch_type = 'order' then touches.revenue_usd end), 0) as revenue_usd,
+        max(touches._stage_assigned_at) as _stage_assigned_at,
+        min(touches.customer_touch_number) as first_touch_number,
+        max(stages.stage_rank) as furthest_stage_rank
     from touches
     left join stages
         on stages.stage = touches.stage
+    group by touches.customer_key
 ),
 
-customer_totals as (
-    select
-        customer_key,
-        max(customer_id) as customer_id,
-        min(touched_at) as first_touch_at,
-        max(touched_at) as last_touch_at,
-        min(case when is_first_purchase then touched_at end) as first_purchase_at,
-        max(case when bought_before_data then 1 else 0 end) = 1 as bought_before_data,
-        count(*) as touches,
-        sum(case when touch_type = 'order' then 1 else 0 end) as orders,
-        coalesce(sum(case when touch_type = 'order' then revenue_usd end), 0) as revenue_usd,
-        max(_stage_assigned_at) as _stage_assigned_at
-    from touches
-    group by customer_key
-),
-
+-- customer_touch_number is unique per customer (int_touchpoints__stage_assigned)
 first_touches as (
-    select customer_key, channel_id, touch_type
-    from ranked_touches
-    where first_rank = 1
+    select touches.customer_key, touches.channel_id, touches.touch_type
+    from touches
+    inner join customer_totals
+        on customer_totals.customer_key = touches.customer_key
+        and customer_totals.first_touch_number = touches.customer_touch_number
 ),
 
+-- the furthest stage: stage_rank is unique per stage (seeds/_seeds.yml)
 furthest_stages as (
-    select customer_key, stage, touched_at
-    from ranked_touches
-    where furthest_stage_rank = 1
+    select customer_totals.customer_key, stages.stage
+    from customer_totals
+    inner join stages
+        on stages.stage_rank = customer_totals.furthest_stage_rank
 ),
 
 -- the stage is entered at its first touch, not at the furthest-ranked touch's time

@@ -142,8 +142,8 @@ unrounded as (
     from direct_credits
 ),
 
--- the row of each conversion that takes each model's rounding remainder
-remainder_rows as (
+-- the conversion's columns, and each credit's share of its revenue before the remainders
+with_conversions as (
     select
         unrounded.*,
         conversions.customer_key,
@@ -152,41 +152,66 @@ remainder_rows as (
         conversions.conversion_type,
         conversions.revenue_usd
         {%- for model in models %},
-        row_number() over (
-            partition by unrounded.conversion_id
-            order by rounded_{{ model }} desc, unrounded.channel_id
-        ) as remainder_rank_{{ model }}
+        cast(round(conversions.revenue_usd * unrounded.rounded_{{ model }}, 2) as {{ money_type() }})
+            as rounded_revenue_{{ model }}
         {%- endfor %}
     from unrounded
     inner join conversions
         on conversions.conversion_id = unrounded.conversion_id
 ),
 
-credits_conserved as (
+-- Per conversion and model: the rounded credits' and revenues' sums, and the largest credit.
+-- Grouped, not windowed: a row_number per model sorted every row six times, ~0.6 s of the
+-- model's ~1.2 s at a year (BENCHMARKS.md, "Four downstream models sort less").
+conversion_totals as (
     select
-        *
+        conversion_id
         {%- for model in models %},
-        cast(rounded_{{ model }} + case
-            when remainder_rank_{{ model }} = 1
-                then 1 - sum(rounded_{{ model }}) over (partition by conversion_id)
-            else 0
-        end as decimal(20, 10)) as credit_{{ model }},
-        cast(round(revenue_usd * rounded_{{ model }}, 2) as {{ money_type() }}) as rounded_revenue_{{ model }}
+        sum(rounded_{{ model }}) as credit_total_{{ model }},
+        sum(rounded_revenue_{{ model }}) as revenue_total_{{ model }},
+        max(rounded_{{ model }}) as largest_{{ model }}
         {%- endfor %}
-    from remainder_rows
+    from with_conversions
+    group by conversion_id
 ),
 
-revenue_conserved as (
+-- the row of each conversion that takes each model's rounding remainder: its largest credit
+-- (ties: lowest channel_id)
+remainder_channels as (
     select
-        *
+        with_conversions.conversion_id
         {%- for model in models %},
-        cast(rounded_revenue_{{ model }} + case
-            when remainder_rank_{{ model }} = 1
-                then revenue_usd - sum(rounded_revenue_{{ model }}) over (partition by conversion_id)
+        min(case
+            when with_conversions.rounded_{{ model }} = conversion_totals.largest_{{ model }}
+                then with_conversions.channel_id
+        end) as remainder_channel_{{ model }}
+        {%- endfor %}
+    from with_conversions
+    inner join conversion_totals
+        on conversion_totals.conversion_id = with_conversions.conversion_id
+    group by with_conversions.conversion_id
+),
+
+conserved as (
+    select
+        with_conversions.*
+        {%- for model in models %},
+        cast(with_conversions.rounded_{{ model }} + case
+            when with_conversions.channel_id = remainder_channels.remainder_channel_{{ model }}
+                then 1 - conversion_totals.credit_total_{{ model }}
+            else 0
+        end as decimal(20, 10)) as credit_{{ model }},
+        cast(with_conversions.rounded_revenue_{{ model }} + case
+            when with_conversions.channel_id = remainder_channels.remainder_channel_{{ model }}
+                then with_conversions.revenue_usd - conversion_totals.revenue_total_{{ model }}
             else 0
         end as {{ money_type() }}) as attributed_revenue_{{ model }}_usd
         {%- endfor %}
-    from credits_conserved
+    from with_conversions
+    inner join conversion_totals
+        on conversion_totals.conversion_id = with_conversions.conversion_id
+    inner join remainder_channels
+        on remainder_channels.conversion_id = with_conversions.conversion_id
 ),
 
 final as (
@@ -205,7 +230,7 @@ final as (
         {%- for model in models %},
         attributed_revenue_{{ model }}_usd
         {%- endfor %}
-    from revenue_conserved
+    from conserved
 )
 
 select * from final
