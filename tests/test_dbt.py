@@ -184,7 +184,8 @@ def test_post_hook_anti_joins_select_distinct_keys() -> None:
         m = POST_HOOK_ANTI_JOIN.search(path.read_text())
         if m:
             hooks[path.stem] = bool(m.group(2))
-    assert len(hooks) == 10 and "stg_ga4__events" in hooks and "fct_touchpoints" in hooks, hooks
+    # int_web_sessions__grouped's post-hook looks up only sessions of superseded loads (not this form)
+    assert len(hooks) == 9 and "stg_ga4__events" in hooks and "fct_touchpoints" in hooks, hooks
     wrong = [name for name, distinct in hooks.items() if not distinct]
     assert not wrong, f"post-hook subqueries without distinct: {wrong}"
 
