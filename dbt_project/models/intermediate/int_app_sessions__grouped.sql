@@ -6,7 +6,7 @@
         on_schema_change='append_new_columns',
         post_hook=[
             "delete from {{ this }} where appsflyer_id not in (select distinct appsflyer_id from {{ ref('stg_mmp__in_app_events') }} where appsflyer_id is not null)",
-            "delete from {{ this }} where events is null",
+            after_commit("delete from {{ this }} where events is null"),
         ]
     )
 }}
@@ -25,7 +25,7 @@
 -- from its first event. Either way delete+insert on app_session_key writes the sessions
 -- grouped again, and a tombstone (the key, no events) for each held session of theirs that
 -- regrouping left out (a new event that bridges two sessions, a re-delivery that removed
--- one), which the second post-hook deletes. The kept sessions are not written: one day at a
+-- one), which the second post-hook deletes after the commit. The kept sessions are not written: one day at a
 -- year of history rewrote 174k sessions of 4.6k installs to change ~5k (BENCHMARKS.md,
 -- "App sessions write only the sessions they group again").
 with

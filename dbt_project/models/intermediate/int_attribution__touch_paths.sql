@@ -11,18 +11,30 @@
 -- dim_channels is read so that the rule lives in one place.
 --
 -- Incremental by customer (a customer's paths depend on all of their touches and orders):
--- a run rebuilds every customer int_touchpoints__stage_assigned rebuilt since this table's
--- last run (a newer _stage_assigned_at); the post-hook drops customers left without a
--- marketing touch. Changing var('attribution_lookback_days') or dim_channels'
--- is_marketing_channel needs a --full-refresh.
+-- a run rebuilds the paths of every customer int_touchpoints__stage_assigned rebuilt since
+-- this table's last run (a newer _stage_assigned_at), and writes only the paths that came
+-- out otherwise than held (count and hash sum of their rows), and a tombstone (the path_id,
+-- no touch) for each held path of those customers that is gone; delete+insert on path_id
+-- replaces them, the second post-hook deletes the tombstones, the first drops customers left
+-- without a marketing touch. On a day at a year of history half of the rebuilt customers'
+-- 2M path rows are in paths that did not change (an old conversion's path), so they are not
+-- written. Tombstones are deleted after the commit (as in the stage model, app sessions and
+-- customer cells): deleting rows its own transaction inserted makes DuckDB log that whole
+-- insert to the WAL instead of writing it to the database file (here 165MB, then a checkpoint
+-- mid-build; BENCHMARKS.md, "Touch paths write only the paths that changed"). Changing
+-- var('attribution_lookback_days') or dim_channels' is_marketing_channel needs a
+-- --full-refresh.
 {%- set lookback_days = var('attribution_lookback_days', 30) %}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='customer_key',
+        unique_key='path_id',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where customer_key not in (select distinct touches.customer_key from {{ ref('int_touchpoints__stage_assigned') }} as touches inner join {{ ref('dim_channels') }} as channels on channels.channel_id = touches.channel_id where channels.is_marketing_channel)"
+        post_hook=[
+            "delete from {{ this }} where customer_key not in (select distinct touches.customer_key from {{ ref('int_touchpoints__stage_assigned') }} as touches inner join {{ ref('dim_channels') }} as channels on channels.channel_id = touches.channel_id where channels.is_marketing_channel)",
+            after_commit("delete from {{ this }} where touchpoint_id is null"),
+        ]
     )
 }}
 with
@@ -137,7 +149,7 @@ sequenced as (
     from all_paths
 ),
 
-final as (
+paths_rebuilt as (
     select
         path_id,
         conversion_id,
@@ -151,6 +163,57 @@ final as (
         days_before_conversion,
         _stage_assigned_at
     from sequenced
+),
+
+{%- set columns = ['path_id', 'conversion_id', 'is_converting', 'customer_key', 'touchpoint_id', 'channel_id',
+                   'touched_at', 'touch_number', 'touches_in_path', 'days_before_conversion', '_stage_assigned_at'] %}
+{% if is_incremental() %}
+-- each path as a count and a hash sum of its rows (order-free), rebuilt and held
+rebuilt_fingerprints as (
+    select path_id, count(*) as path_rows, sum({{ row_hash(columns) }}) as fingerprint
+    from paths_rebuilt
+    group by path_id
+),
+
+held_fingerprints as (
+    select path_id, count(*) as path_rows, sum({{ row_hash(columns) }}) as fingerprint
+    from {{ this }}
+    -- the rebuilt customers' held paths: a customer with a marketing touch has a path, one
+    -- without is the first post-hook's
+    where customer_key in (select customer_key from marketing_touches)
+    group by path_id
+),
+
+paths_changed as (
+    select rebuilt_fingerprints.path_id
+    from rebuilt_fingerprints
+    left join held_fingerprints
+        on held_fingerprints.path_id = rebuilt_fingerprints.path_id
+    where held_fingerprints.path_id is null
+        or held_fingerprints.path_rows <> rebuilt_fingerprints.path_rows
+        or held_fingerprints.fingerprint <> rebuilt_fingerprints.fingerprint
+),
+
+final as (
+    select paths_rebuilt.*
+    from paths_rebuilt
+    inner join paths_changed
+        on paths_changed.path_id = paths_rebuilt.path_id
+    union all
+    select
+        held_fingerprints.path_id,
+        {%- for column in columns[1:] %}
+        null{{ ',' if not loop.last }}
+        {%- endfor %}
+    from held_fingerprints
+    left join rebuilt_fingerprints
+        on rebuilt_fingerprints.path_id = held_fingerprints.path_id
+    where rebuilt_fingerprints.path_id is null
 )
+{% else %}
+final as (
+    select * from paths_rebuilt
+)
+{% endif %}
 
 select * from final

@@ -6,7 +6,7 @@
         on_schema_change='append_new_columns',
         post_hook=[
             "delete from {{ this }} where customer_key not in (select distinct customer_key from {{ ref('int_touchpoints__stage_assigned') }})",
-            "delete from {{ this }} where touches is null",
+            after_commit("delete from {{ this }} where touches is null"),
         ]
     )
 }}
@@ -18,7 +18,7 @@
 -- and orders: incremental by customer, re-read whole when int_touchpoints__stage_assigned
 -- rebuilt any of their touches (a newer _stage_assigned_at, as fct_touchpoints). Of such a
 -- customer's cells only those that changed are written, and a tombstone for a cell gone
--- (macros/changed_rows.sql), which the second post-hook deletes; a customer left without any
+-- (macros/changed_rows.sql), which the second post-hook deletes after the commit; a customer left without any
 -- touch is deleted by the first.
 with
 

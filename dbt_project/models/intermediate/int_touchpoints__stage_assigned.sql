@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='touchpoint_id',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where touch_type is null"
+        post_hook=after_commit("delete from {{ this }} where touch_type is null")
     )
 }}
 -- Each touch with its customer (identity stitching) and its journey stage, decided by the
@@ -29,7 +29,7 @@
 -- (a login linked an anonymous visitor, an earlier link arrived late, a corrected
 -- re-delivery removed one), the touch's resolved campaign changed (a campaign first seen in
 -- spend later), an order's USD revenue changed (a corrected fx rate), or the touch is gone
--- (touches_gone writes it as a tombstone, which the post-hook deletes). Found by comparing
+-- (touches_gone writes it as a tombstone, which the post-hook deletes after the commit). Found by comparing
 -- each customer's touches, campaigns and revenue with the rows held here. Except: a
 -- customer whose held rows are exactly their touches loaded up to the newest load here,
 -- and whose newer touches leave "bought before the data" unchanged, keeps the rows dated
