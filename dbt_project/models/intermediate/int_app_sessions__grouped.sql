@@ -25,9 +25,9 @@
 -- from its first event. Either way delete+insert on app_session_key writes the sessions
 -- grouped again, and a tombstone (the key, no events) for each held session of theirs that
 -- regrouping left out (a new event that bridges two sessions, a re-delivery that removed
--- one), which the second post-hook deletes after the commit. The kept sessions are not written: one day at a
--- year of history rewrote 174k sessions of 4.6k installs to change ~5k (BENCHMARKS.md,
--- "App sessions write only the sessions they group again").
+-- one), which the second post-hook deletes after the commit. The kept sessions are not
+-- written: one day at a year of history rewrote 174k sessions of 4.6k installs to change ~5k
+-- (BENCHMARKS.md, "App sessions write only the sessions they group again").
 with
 
 all_app_events as not materialized (

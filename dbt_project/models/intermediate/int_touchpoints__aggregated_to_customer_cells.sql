@@ -18,8 +18,8 @@
 -- and orders: incremental by customer, re-read whole when int_touchpoints__stage_assigned
 -- rebuilt any of their touches (a newer _stage_assigned_at, as fct_touchpoints). Of such a
 -- customer's cells only those that changed are written, and a tombstone for a cell gone
--- (macros/changed_rows.sql), which the second post-hook deletes after the commit; a customer left without any
--- touch is deleted by the first.
+-- (macros/changed_rows.sql), which the second post-hook deletes after the commit; a customer
+-- left without any touch is deleted by the first.
 with
 
 touches as not materialized (

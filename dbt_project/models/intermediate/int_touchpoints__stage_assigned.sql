@@ -29,12 +29,12 @@
 -- (a login linked an anonymous visitor, an earlier link arrived late, a corrected
 -- re-delivery removed one), the touch's resolved campaign changed (a campaign first seen in
 -- spend later), an order's USD revenue changed (a corrected fx rate), or the touch is gone
--- (touches_gone writes it as a tombstone, which the post-hook deletes after the commit). Found by comparing
--- each customer's touches, campaigns and revenue with the rows held here. Except: a
--- customer whose held rows are exactly their touches loaded up to the newest load here,
--- and whose newer touches leave "bought before the data" unchanged, keeps the rows dated
--- before their first newer touch (a touch's stage depends only on what came before it) and
--- is assigned from there.
+-- (touches_gone writes it as a tombstone, which the post-hook deletes after the commit).
+-- Found by comparing each customer's touches, campaigns and revenue with the rows held
+-- here. Except: a customer whose held rows are exactly their touches loaded up to the
+-- newest load here, and whose newer touches leave "bought before the data" unchanged, keeps
+-- the rows dated before their first newer touch (a touch's stage depends only on what came
+-- before it) and is assigned from there.
 -- Written rows get a new _stage_assigned_at (macros/rebuild_marker.sql), which the models
 -- below follow (they re-read such a customer's touches whole). Changing
 -- seeds/journey_stage_rules.csv, seeds/email_campaign_audiences.csv or

@@ -49,7 +49,8 @@ customer_totals as (
     group by touches.customer_key
 ),
 
--- customer_touch_number is unique per customer (int_touchpoints__stage_assigned)
+-- customer_touch_number is unique per customer: the stage model numbers each customer's
+-- touches 1..n (not tested on its own; a repeat would fail dim_customers' unique test)
 first_touches as (
     select touches.customer_key, touches.channel_id, touches.touch_type
     from touches
