@@ -63,14 +63,17 @@ def days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def entity_files(landing: Path, start: date, end: date,
-                 channels: list[str] | None = None) -> dict[str, EntityFiles]:
-    """Every registry entity's files with partition dates in [start, end], in load order."""
+def entity_files(landing: Path, start: date, end: date, channels: list[str] | None = None,
+                 formats: list[str] | None = None) -> dict[str, EntityFiles]:
+    """Every registry entity's files with partition dates in [start, end], in load order
+    (only the given channels' and formats' entities, when given)."""
     out: dict[str, EntityFiles] = {}
     for ch in reg.load().channels:
         if channels and ch.id not in channels:
             continue
         for e in ch.entities:
+            if formats and e.format not in formats:
+                continue
             out[e.table] = EntityFiles(e.table, e.format, json_rows=JSON_ROWS.get(e.table),
                                        csv_skip=CSV_SKIP.get(e.table, 0))
         for day in days(start, end):
@@ -79,7 +82,7 @@ def entity_files(landing: Path, start: date, end: date,
                 continue
             for p in sorted(folder.iterdir()):
                 e = ch.entity_for_file(p.name)
-                if e is not None and p.is_file():
+                if e is not None and e.table in out and p.is_file():
                     out[e.table].files.append(str(p))
     return {k: v for k, v in out.items() if v.files}
 

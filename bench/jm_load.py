@@ -22,14 +22,17 @@ from bench.common import Spec, Stopwatch, write_result
 
 RUN_ID = "bench"
 SW = Stopwatch()
+CPU = Stopwatch()  # the same stages' process CPU (a publish's DuckDB threads included)
 _INSTRUMENTED: list[bool] = []
 
 
 def _timed(stage: str, fn: Any, key_of: Any) -> Any:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn(*args, **kwargs)
-        SW.add(stage, key_of(args, out), time.perf_counter() - t0)
+        key = key_of(args, out)
+        SW.add(stage, key, time.perf_counter() - t0)
+        CPU.add(stage, key, time.process_time() - c0)
         return out
     return wrapper
 
@@ -63,29 +66,53 @@ def instrument() -> None:
                                              lambda a, o: "all")
 
 
-def stage_batch(batch: dict[str, Any]) -> tuple[list[str], dict[str, dict[str, float]]]:
+def stage_batch(batch: dict[str, Any]) -> tuple[list[str], dict[str, dict[str, float]],
+                                                 dict[str, dict[str, float]]]:
     """One mapped stage_channel task (runs in a worker process)."""
     from journeymart.ingest import stage_channel
 
     SW.seconds.clear()
+    CPU.seconds.clear()
     instrument()
     t0 = time.perf_counter()
     paths = stage_channel(batch, RUN_ID)
     SW.add("stage_channel", batch["channel"], time.perf_counter() - t0)
-    return paths, SW.seconds
+    return paths, SW.seconds, CPU.seconds
 
 
 def _batch_bytes(batch: dict[str, Any]) -> int:
     return sum(Path(f["url"].removeprefix("file://")).stat().st_size for f in batch["files"])
 
 
-def load(start: date, end: date, workers: int, channels: list[str] | None = None) -> dict[str, Any]:
+def of_formats(batches: list[dict[str, Any]], missing: list[dict[str, str]],
+               formats: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """The plan cut down to the entities of `formats` (`bench.run --formats`): each batch's
+    files of those entities (a batch left without files is dropped), and their missing
+    deliveries."""
+    from journeymart import registry as reg
+
+    registry = reg.load()
+    out = []
+    for b in batches:
+        ch = registry.channel(b["channel"])
+        files = [f for f in b["files"] if (e := ch.entity_for_file(f["name"])) and e.format in formats]
+        if files:
+            out.append({**b, "files": files})
+    kept = [m for m in missing
+            if any(e.id == m["entity"] and e.format in formats for e in registry.channel(m["channel"]).entities)]
+    return out, kept
+
+
+def load(start: date, end: date, workers: int, channels: list[str] | None = None,
+         formats: list[str] | None = None) -> dict[str, Any]:
     from journeymart.ingest import missing_deliveries, plan_exports, publish_run
 
     instrument()
     t0 = time.perf_counter()
     batches = sorted(plan_exports(start, end, channels), key=_batch_bytes, reverse=True)
     missing = missing_deliveries(start, end, channels)
+    if formats:
+        batches, missing = of_formats(batches, missing, formats)
     t_plan = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -93,9 +120,10 @@ def load(start: date, end: date, workers: int, channels: list[str] | None = None
     if workers > 1:
         # spawn: a fresh interpreter per worker, like an Airflow task process
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            for paths, seconds in pool.map(stage_batch, batches):
+            for paths, seconds, cpu in pool.map(stage_batch, batches):
                 manifests += paths
                 SW.merge(seconds)
+                CPU.merge(cpu)
     else:
         for b in batches:
             t1 = time.perf_counter()
@@ -112,7 +140,7 @@ def load(start: date, end: date, workers: int, channels: list[str] | None = None
     rss["after_publish"] = _max_rss_mb(resource.RUSAGE_SELF)
     return {"walls": {"plan": t_plan, "stage": t_stage, "publish": t_publish},
             "peak_rss_mb": rss,
-            "load_s": t_plan + t_stage + t_publish, "stages": SW.seconds,
+            "load_s": t_plan + t_stage + t_publish, "stages": SW.seconds, "stages_cpu": CPU.seconds,
             "files": len(manifests), "by_status": summary.by_status,
             "rows_loaded": summary.rows_loaded, "rows_quarantined": summary.rows_quarantined}
 
@@ -142,7 +170,8 @@ def ledger_rows() -> dict[str, dict[str, int]]:
 def main(spec_path: str, result_path: str) -> None:
     spec = Spec.read(Path(spec_path))
     out = load(date.fromisoformat(spec.start), date.fromisoformat(spec.end),
-               int(spec.options.get("workers", 2)), spec.options.get("channels"))
+               int(spec.options.get("workers", 2)), spec.options.get("channels"),
+               spec.options.get("formats"))
     ledger = ledger_rows()
     out["ledger"] = ledger
     out["rows"] = {t: v["rows_in"] for t, v in ledger.items()}

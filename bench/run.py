@@ -50,11 +50,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="the short history the one-day run is compared against")
     ap.add_argument("--channels", type=lambda v: [c for c in v.split(",") if c],
                     help="only these channel ids (default: all; the smoke test loads one per format)")
+    ap.add_argument("--formats", type=lambda v: [f for f in v.split(",") if f],
+                    help="only the entities of these formats (csv, json, ndjson): the floor and "
+                         "journeymart on one format's files alone give its wall-clock ratio; "
+                         "needs --skip dbt,history (the marts need every channel)")
     ap.add_argument("--skip", default="", help=f"comma-separated steps to skip: {', '.join(STEPS)}")
     args = ap.parse_args(argv)
     args.skip = {s for s in args.skip.split(",") if s}
     if unknown := args.skip - set(STEPS):
         ap.error(f"unknown --skip step(s): {', '.join(sorted(unknown))}")
+    if args.formats and not {"dbt", "history"} <= args.skip:
+        ap.error("--formats loads part of the zone and dbt needs all of it: add --skip dbt,history")
     return args
 
 
@@ -71,7 +77,7 @@ def generate(landing: Path, start: date, days: int, customers: int, seed: int) -
 
 def load_zone(name: str, landing: Path, start: date, end: date, work: Path, workers: int,
               with_dbt: bool, channels: list[str] | None,
-              fx_day: date | None = None) -> tuple[Measured, Measured | None]:
+              fx_day: date | None = None, formats: list[str] | None = None) -> tuple[Measured, Measured | None]:
     """journeymart loads [start, end] into a fresh home; optionally dbt + one more day.
     `fx_day`: also ingest that day's FX rates before dbt runs. A history that starts after
     the zone does needs them: its first day's events late in the UTC day fall on the previous
@@ -80,8 +86,8 @@ def load_zone(name: str, landing: Path, start: date, end: date, work: Path, work
     shutil.rmtree(home, ignore_errors=True)
     env = jm_env(home, landing)
     spec = Spec(str(landing), start.isoformat(), end.isoformat(), str(work),
-                entity_files(landing, start, end, channels),
-                options={"workers": workers, "channels": channels})
+                entity_files(landing, start, end, channels, formats),
+                options={"workers": workers, "channels": channels, "formats": formats})
     jm = run_contender(name, "bench.jm_load", spec, work / "results", env)
     if fx_day is not None and jm.ok:
         subprocess.run([sys.executable, "-m", "journeymart.cli", "ingest", "--start", fx_day.isoformat(),
@@ -124,14 +130,14 @@ def main(argv: list[str] | None = None) -> int:
         "params": {"days": args.days, "customers": args.customers, "start": args.start.isoformat(),
                    "end": end.isoformat(), "seed": args.seed, "sample_files": args.sample_files,
                    "workers": args.workers, "history_days": args.history_days,
-                   "channels": args.channels or "all",
+                   "channels": args.channels or "all", "formats": args.formats or "all",
                    "skipped": sorted(args.skip)},
     }
     landing = args.landing.resolve() if args.landing else work / "landing"
     if not args.landing:
         print(f"generating {args.days + 1} days x {args.customers} customers into {landing} ...", flush=True)
         run["generate_s"] = generate(landing, args.start, args.days, args.customers, args.seed)
-    entities = entity_files(landing, args.start, end, args.channels)
+    entities = entity_files(landing, args.start, end, args.channels, args.formats)
     results: dict[str, Measured] = {}
 
     skipped: dict[str, str] = {}
@@ -157,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                          work / "results"))
     print("journeymart (plan → stage + GE → publish) ...", flush=True)
     jm, day = load_zone("journeymart", landing, args.start, end, work, args.workers,
-                        "dbt" not in args.skip, args.channels)
+                        "dbt" not in args.skip, args.channels, formats=args.formats)
     record(jm)
     if day:
         record(day)

@@ -46,7 +46,11 @@ def test_bench_harness_writes_well_formed_results(tmp_path: Path) -> None:
     floor = run["contenders"]["duckdb_floor"]["result"]["rows"]
     assert set(floor) == {"google_ads__campaign_stats", "meta_ads__ads_insights", "ga4__events"}
     assert run["contenders"]["journeymart"]["result"]["rows"] == floor
-    assert set(run["metrics"]["formats"]) == {"csv", "json", "ndjson"}
+    formats = run["metrics"]["formats"]
+    assert set(formats) == {"csv", "json", "ndjson"}
+    for f in formats.values():  # both ratios: core-seconds, and tasks summed against floor wall
+        assert f["floor_cpu_s"] > 0 and f["journeymart_cpu_s"] > 0 and f["x_floor_cpu"] > 0, f
+        assert f["x_floor"] > 0, f
     # Per table: journeymart's time is its stages' times, and the tables are listed slowest first.
     entities = run["metrics"]["entities"]
     assert set(entities) == set(floor)
@@ -59,6 +63,30 @@ def test_bench_harness_writes_well_formed_results(tmp_path: Path) -> None:
     assert times == sorted(times, reverse=True)
     assert 0 < run["metrics"]["ge"]["share"] < 1
     assert {t["target"] for t in run["metrics"]["targets"]} >= {
-        "ingest+validate vs floor, csv", "GE share of load time"}
+        "ingest+validate vs floor, csv, CPU", "GE share of load time"}
     md = (out / "results.md").read_text()
     assert "| journeymart |" in md and "| ga4__events | ndjson |" in md
+
+
+def test_bench_formats_loads_one_formats_files_alone(tmp_path: Path) -> None:
+    """`--formats json`: the floor and journeymart load only the JSON entities' files, and the
+    targets carry that format's wall-clock ratio."""
+    out = tmp_path / "bench"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--days", "1", "--customers", "30", "--out", str(out),
+         "--channels", "google_ads,meta_ads", "--formats", "json", "--workers", "1",
+         "--skip", "peers,dbt,history,dags"],
+        cwd=REPO, env=env_for(tmp_path / "home"), capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    run = json.loads((out / "results.json").read_text())
+    floor = run["contenders"]["duckdb_floor"]["result"]["rows"]
+    assert set(floor) == {"meta_ads__ads_insights"} and floor["meta_ads__ads_insights"] > 0
+    assert run["contenders"]["journeymart"]["result"]["rows"] == floor
+    wall = {t["target"]: t for t in run["metrics"]["targets"]}["ingest+validate vs floor, json alone, wall"]
+    assert wall["value"] == pytest.approx(run["metrics"]["loaders"]["journeymart"]["x_floor"])
+
+
+def test_bench_formats_needs_dbt_skipped(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "bench.run", "--formats", "csv", "--out", str(tmp_path)],
+                          cwd=REPO, env=env_for(tmp_path / "home"), capture_output=True, text=True)
+    assert proc.returncode == 2 and "--skip dbt,history" in proc.stderr
