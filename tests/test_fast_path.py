@@ -983,3 +983,73 @@ def test_small_csv_files_are_read_by_the_csv_module_and_large_ones_by_arrow(
         frames.append(got.frame)
     assert_same_frame(frames[0], frames[1])
     assert_csv_like_row_loop(entity, data, path.name, monkeypatch)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
+def test_a_column_of_iso_timestamps_is_read_whole_and_equals_the_cast(tz: str) -> None:
+    """A timestamp column of plain ISO cells ("Z", or naive in UTC) is read by one
+    fromisoformat per cell; any other cell sends the column cell by cell. Either way the
+    cells equal `to_timestamp`'s, with types and zones."""
+    from journeymart.parsers import base
+
+    cast = base.row_casts(tz)["timestamp"]
+    naive = ["2026-07-20 00:00:26", "2026-07-20T23:59:59", "2026-02-28 12:00:00.5", "2026-02-28 12:00:00.123",
+             "2026-02-28 12:00:00.123456", "2024-02-29 01:02:03"]
+    zulu = [v + "Z" for v in naive]
+    for clean in (naive, zulu):
+        taken = base._iso_timestamp_column(clean, tz)
+        if clean is naive and tz != "UTC":  # a naive cell in another zone: the cast's own path
+            assert taken is None
+        else:
+            assert taken is not None
+        got = base.cast_distinct(cast, clean)
+        assert [(type(g), g, repr(g)) for g in got] == [(type(w), w, repr(w)) for w in map(cast, clean)]
+    odd = [" 2026-07-20 00:00:26", "2026-07-20 00:00:26 ", "2026-13-01 00:00:00", "2026-07-20 24:00:00",
+           "2026-07-20 00:00:26.1234567", "2026-07-20 00:00:26+02:00", "2026-07-20", "2026-07-20 00:00",
+           "2026-07-20Z", "", "null", None, "\u0662026-07-20 00:00:26", "2026-07-20 00:00:26\n2026-07-20 00:00:27",
+           "2026-07-20 00:00:26Z\n2026-07-20 00:00:27Z", "2026-07-20 00:00:26z", "2026-07-20 00:00:26ZZ", 20260720]
+    for cell in odd:
+        for clean in (naive, zulu):
+            column = [*clean, cell]
+            assert base._iso_timestamp_column(column, tz) is None, cell
+            got = base.cast_distinct(cast, column)
+            want = list(map(cast, column))
+            assert [(type(g), g, repr(g)) for g in got] == [(type(w), w, repr(w)) for w in want], cell
+
+
+def _quoted_fields_by_scan(text: str) -> bool:
+    """The rule `csv_arrow.whole_fields_quoted` decides, stated as a scan: each quoted field
+    found left to right must sit between boundaries, and no quote may be left over."""
+    import re
+
+    quotes, end = text.count('"'), len(text)
+    for m in re.finditer(r'"[^"]*(?:""[^"]*)*"', text):
+        start, stop = m.span()
+        if (start and text[start - 1] not in ",\r\n") or (stop < end and text[stop] not in ",\r\n"):
+            return False
+        quotes -= text.count('"', start, stop)
+    return quotes == 0
+
+
+def test_whole_fields_quoted_decides_as_the_scan_does() -> None:
+    """The one-regex check against the scan it replaced: written cases, then every text of
+    up to 7 pieces over the characters that matter (a seeded sample beyond)."""
+    import itertools
+    import random
+
+    from journeymart.parsers import csv_arrow
+
+    cases = ['a,b\n', '"a",b\n', 'a,"b"\n', '"a""b",c', 'a"b",c', '"a"b,c', '"a', 'a"', '"a,\nb"\n', '"",""',
+             '"a""",b', '""""', '"a""b"x', '"x"y"z"', '"a"\r\n"b"\r', 'x,"{""k"":""v""}",y\n', '']
+    for text in cases:
+        assert csv_arrow.whole_fields_quoted(text) == _quoted_fields_by_scan(text), text
+    pieces = ['a', '"', ',', '\n', '\r', '""']
+    for n in range(7):
+        for combo in itertools.product(pieces, repeat=n):
+            text = "".join(combo)
+            assert csv_arrow.whole_fields_quoted(text) == _quoted_fields_by_scan(text), text
+    rnd = random.Random(7)
+    for _ in range(50_000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(7, 24)))
+        assert csv_arrow.whole_fields_quoted(text) == _quoted_fields_by_scan(text), text
+    assert csv_arrow.whole_fields_quoted(cases[3]) and not csv_arrow.whole_fields_quoted(cases[4])
