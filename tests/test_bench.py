@@ -19,16 +19,22 @@ PEER_MODULES = {"pandas_to_sql": ("sqlalchemy", "duckdb_engine"), "pandas_frame_
                 "dlt": ("dlt",)}
 
 
-def test_bench_harness_writes_well_formed_results(tmp_path: Path) -> None:
+def run_bench(tmp_path: Path, *args: str) -> dict:
+    """`bench.run` on a one-day zone of 30 customers, one worker; its results.json."""
     out = tmp_path / "bench"
-    # google_ads: CSV, meta_ads: JSON document, ga4: gzipped NDJSON
     proc = subprocess.run(
         [sys.executable, "-m", "bench.run", "--days", "1", "--customers", "30", "--out", str(out),
-         "--channels", "google_ads,meta_ads,ga4", "--workers", "1", "--sample-files", "1",
-         "--skip", "dbt,history,dags"],
+         "--workers", "1", *args],
         cwd=REPO, env=env_for(tmp_path / "home"), capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    run = json.loads((out / "results.json").read_text())
+    return json.loads((out / "results.json").read_text())
+
+
+def test_bench_harness_writes_well_formed_results(tmp_path: Path) -> None:
+    # google_ads: CSV, meta_ads: JSON document, ga4: gzipped NDJSON
+    run = run_bench(tmp_path, "--channels", "google_ads,meta_ads,ga4", "--sample-files", "1",
+                    "--skip", "dbt,history,dags")
+    out = tmp_path / "bench"
     loaders = run["metrics"]["loaders"]
 
     expected = {"duckdb_floor", "journeymart"} | {
@@ -71,14 +77,8 @@ def test_bench_harness_writes_well_formed_results(tmp_path: Path) -> None:
 def test_bench_formats_loads_one_formats_files_alone(tmp_path: Path) -> None:
     """`--formats json`: the floor and journeymart load only the JSON entities' files, and the
     targets carry that format's wall-clock ratio."""
-    out = tmp_path / "bench"
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--days", "1", "--customers", "30", "--out", str(out),
-         "--channels", "google_ads,meta_ads", "--formats", "json", "--workers", "1",
-         "--skip", "peers,dbt,history,dags"],
-        cwd=REPO, env=env_for(tmp_path / "home"), capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    run = json.loads((out / "results.json").read_text())
+    run = run_bench(tmp_path, "--channels", "google_ads,meta_ads", "--formats", "json",
+                    "--skip", "peers,dbt,history,dags")
     floor = run["contenders"]["duckdb_floor"]["result"]["rows"]
     assert set(floor) == {"meta_ads__ads_insights"} and floor["meta_ads__ads_insights"] > 0
     assert run["contenders"]["journeymart"]["result"]["rows"] == floor
