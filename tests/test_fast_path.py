@@ -21,6 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -1053,3 +1054,68 @@ def test_whole_fields_quoted_decides_as_the_scan_does() -> None:
         text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(7, 24)))
         assert csv_arrow.whole_fields_quoted(text) == _quoted_fields_by_scan(text), text
     assert csv_arrow.whole_fields_quoted(cases[3]) and not csv_arrow.whole_fields_quoted(cases[4])
+
+
+@pytest.mark.parametrize("rows", [0, 5, 1_001])
+def test_column_lists_give_each_columns_cells_as_tolist_does(rows: int) -> None:
+    """`base.column_lists` reads a small frame as one object array and a large one column by
+    column: either way each column's cells are `frame[column].tolist()`'s, with their types,
+    for object columns and for the typed ones a frame can hold beside them (one array then
+    converts every block)."""
+    from journeymart.parsers.base import WHOLE_FRAME_ROWS, column_lists
+
+    assert rows <= 5 or rows > WHOLE_FRAME_ROWS
+    cells: list[Any] = ["a", None, 7, Decimal("1.50"), datetime(2026, 1, 2, 3, tzinfo=ZoneInfo("Europe/Berlin")),
+                        float("nan"), date(2026, 1, 2), [1, 2], {"k": "v"}, True]
+    pick = [cells[i % len(cells)] for i in range(rows)]
+    frame = pd.DataFrame({
+        "objects": pd.Series(pick, dtype=object),
+        "ints": np.arange(rows, dtype=np.int64),
+        "floats": [None if i % 3 == 0 else i / 4 for i in range(rows)],
+        "times": pd.to_datetime([datetime(2026, 1, 1 + i % 28) for i in range(rows)], utc=True),
+        "text": pd.Series([None if i % 2 else f"t{i}" for i in range(rows)], dtype="str"),
+        "flags": [i % 2 == 0 for i in range(rows)],
+    })
+    for columns in (["objects"], ["flags", "objects", "times"], list(frame.columns)):
+        frames = (frame, frame[["objects"]]) if columns == ["objects"] else (frame,)
+        for source in frames:
+            got = column_lists(source, columns)
+            want = [source[c].tolist() for c in columns]
+            assert [[(type(v), repr(v)) for v in col] for col in got] == \
+                [[(type(v), repr(v)) for v in col] for col in want]
+    with pytest.raises(KeyError):
+        column_lists(frame, ["objects", "missing"])
+
+
+@pytest.mark.parametrize("rows", [0, 3, 40])
+def test_frames_built_as_one_array_equal_pandas_own(rows: int) -> None:
+    """`base.build_frame` (records) and `build_frame_from_columns` fill one object array; the
+    frame equals pandas' own from the records, NaN-like cells made None
+    (`where(notna, None)`), with the same index, columns, dtypes and cells, a cell that is a
+    list or a dict included (numpy must not read it as cells)."""
+    from journeymart.parsers.base import ROW_NUMBER, build_frame, build_frame_from_columns
+
+    entity = REG.entity("commerce__support_tickets")
+    names = [c for c in entity.columns if c not in entity.pii.values()] + list(entity.pii) + [ROW_NUMBER, PARSE_ERROR]
+    odd: list[Any] = ["x", None, float("nan"), pd.NaT, pd.NA, Decimal("NaN"), np.datetime64("NaT"), [1, 2], {"k": 1},
+                      (3, 4), Decimal("2.5"), datetime(2026, 1, 2, tzinfo=ZoneInfo("UTC")), 7, np.int64(8)]
+    records = [{c: odd[(i * 5 + j) % len(odd)] for j, c in enumerate(names) if (i + j) % 4} | {"extra": 1}
+               for i in range(rows)]
+
+    def cells(frame: pd.DataFrame) -> list[list[tuple[type, str]]]:
+        return [[(type(v), repr(v)) for v in frame[c].tolist()] for c in frame.columns]
+
+    pandas_own = pd.DataFrame(records, columns=names, dtype=object)
+    pandas_own = pandas_own.where(pandas_own.notna(), None)
+    got = build_frame(entity, iter(records))
+    assert list(got.columns) == names and all(d == np.dtype("O") for d in got.dtypes)
+    pd.testing.assert_index_equal(got.index, pandas_own.index)
+    assert cells(got) == cells(pandas_own)
+    assert all(v is None for c in got.columns for v in got[c] if not isinstance(v, (list, dict, tuple)) and pd.isna(v))
+
+    typed = {c: [None if i % 3 == 0 else f"{c}{i}" for i in range(rows)] for c in names[1:]}
+    from_columns = build_frame_from_columns(entity, typed, rows)
+    pandas_columns = pd.DataFrame({c: typed.get(c, [None] * rows) for c in names}, columns=names, dtype=object)
+    pd.testing.assert_frame_equal(from_columns, pandas_columns)
+    with pytest.raises(ValueError, match="cells, not"):
+        build_frame_from_columns(entity, {names[0]: [None] * (rows + 1)}, rows)

@@ -100,3 +100,23 @@ def test_the_key_comes_from_the_env_and_falls_back_to_the_dev_key_with_a_warning
             config.pii_key()
     monkeypatch.setenv("JOURNEYMART_PII_KEY_REQUIRED", "false")
     assert config.pii_key() == config.DEV_PII_KEY.encode()
+
+
+def test_hash_pii_gives_the_same_frame_built_as_one_array_or_from_columns() -> None:
+    """A small frame of object columns is read and built as one array, a large one (or one
+    holding a typed column) from its columns: the same columns, order, index, dtypes and cells."""
+    from journeymart.parsers.base import WHOLE_FRAME_ROWS
+
+    entity = registry.load().channel("commerce").entity("orders")
+    (native, hashed), = entity.pii.items()
+    others = [c for c in entity.columns if c != hashed][:3]
+    rows = WHOLE_FRAME_ROWS + 1
+    big = pd.DataFrame({"extra": [None, 2, "x"] * (rows // 3 + 1), native: ["A@x.com", None, "b@x.com "] * (rows // 3 + 1),
+                        **{c: [f"{c}{i}" for i in range(3 * (rows // 3 + 1))] for c in others}},
+                       dtype=object).iloc[::-1]
+    small = big.iloc[:5]
+    pd.testing.assert_frame_equal(hash_pii(entity, big, b"key").iloc[:5], hash_pii(entity, small, b"key"))
+    typed = small.assign(extra=[1, 2, 3, 4, 5])
+    out = hash_pii(entity, typed, b"key")
+    assert out["extra"].dtype == "int64" and out.index.equals(typed.index)
+    pd.testing.assert_frame_equal(out.drop(columns="extra"), hash_pii(entity, small, b"key").drop(columns="extra"))

@@ -6,10 +6,14 @@ import functools
 import hashlib
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from journeymart.config import pii_key
+from journeymart.parsers.base import WHOLE_FRAME_ROWS, column_lists, object_frame
 from journeymart.registry import Entity
+
+OBJECT = np.dtype(object)
 
 
 def normalise_email(value: str) -> str:
@@ -77,20 +81,30 @@ def hash_pii(entity: Entity, frame: pd.DataFrame, key: bytes | None = None) -> p
     """Replace each native identifier column by its warehouse `*_hash` column, in place order.
     The new frame is built once from its columns: a copy, a `drop` per identifier and a
     reordering cost ~1.5 ms of pandas bookkeeping per file (BENCHMARKS.md, "Small files'
-    fixed costs")."""
+    fixed costs"). A small frame of object columns (as the parsers build them) is read and
+    built as one array (`column_lists`, `object_frame`); a large one reuses its columns."""
     if not entity.pii:
         return frame
     key = key or pii_key()
     present = set(frame.columns)
-    columns: dict[str, object] = {c: frame[c] for c in frame.columns if c not in entity.pii}
-    for native, hashed in entity.pii.items():
+    kept = [c for c in frame.columns if c not in entity.pii]
+    natives = [n for n in entity.pii if n in present]
+    small = len(frame) <= WHOLE_FRAME_ROWS and all(d == OBJECT for d in frame.dtypes)
+    cells = dict(zip([*natives, *kept] if small else natives,
+                     column_lists(frame, [*natives, *kept] if small else natives), strict=True))
+    # object, as the parsers build every column: inferred as pandas' `str`, a missing
+    # identifier would become NaN, which the Parquet writer refuses as text
+    hashed: dict[str, list[str | None]] = {}
+    for native, name in entity.pii.items():
         if native in present:
-            # object, as the parsers build every column: inferred as pandas' `str`, a missing
-            # identifier would become NaN, which the Parquet writer refuses as text
-            columns[hashed] = pd.Series(_hash_column(frame[native].tolist(), key), index=frame.index,
-                                        dtype=object)
-        elif hashed not in present:
-            columns[hashed] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    ordered = [c for c in entity.columns if c in columns]
-    return pd.DataFrame({c: columns[c] for c in ordered + [c for c in columns if c not in ordered]},
-                        index=frame.index)
+            hashed[name] = _hash_column(cells[native], key)
+        elif name not in present:
+            hashed[name] = [None] * len(frame)
+    ordered = [c for c in entity.columns if c in hashed or c in kept]
+    names = ordered + [c for c in [*kept, *hashed] if c not in ordered]
+    if small:
+        out = object_frame(names, [hashed[c] if c in hashed else cells[c] for c in names], len(frame))
+        out.index = frame.index
+        return out
+    return pd.DataFrame({c: pd.Series(hashed[c], index=frame.index, dtype=object) if c in hashed else frame[c]
+                         for c in names}, index=frame.index)

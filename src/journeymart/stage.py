@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from journeymart import registry as reg
 from journeymart.config import paths, pii_key
 from journeymart.landing import ExportFile, has_unprintable_bytes, root
-from journeymart.parsers.base import ROW_NUMBER, StructuralError
+from journeymart.parsers.base import ROW_NUMBER, StructuralError, column_lists
 from journeymart.pii import hash_pii
 from journeymart.validation import (
     FILE,
@@ -138,15 +138,13 @@ def _cell(v: Any, typ: str) -> Any:
 
 
 def _to_arrow(entity: reg.Entity, frame: pd.DataFrame) -> pa.Table:
-    arrays, names = [], []
-    for col, typ in entity.columns.items():
-        values = frame[col].tolist()
+    arrays = []
+    names = [*entity.columns, ROW_NUMBER]
+    for typ, values in zip(entity.columns.values(), column_lists(frame, entity.columns), strict=True):
         if typ == "decimal":  # only decimals need a per-cell step: rounding to the column's scale
             values = [_cell(v, typ) for v in values]
         arrays.append(pa.array(values, type=ARROW_TYPES[typ]))
-        names.append(col)
-    arrays.append(pa.array(frame[ROW_NUMBER].astype("int64").tolist(), type=pa.int64()))
-    names.append(ROW_NUMBER)
+    arrays.append(pa.array(column_lists(frame, [ROW_NUMBER])[0], type=pa.int64()))
     return pa.Table.from_arrays(arrays, names=names)
 
 
@@ -291,7 +289,7 @@ def _all_distinct(frame: pd.DataFrame, rows: pd.Index, cols: list[str]) -> bool:
     which a set tells apart and factorize does not: False (unsure) when a cell is one, or is
     not hashable; the caller's narrowing then decides."""
     subset = frame if len(rows) == len(frame) else frame.loc[rows]
-    columns = [subset[c].tolist() for c in cols]
+    columns = column_lists(subset, cols)
     try:
         if any(v != v for column in columns for v in column if v is not None):
             return False
@@ -305,13 +303,12 @@ def _flag_formulas(entity: reg.Entity, frame: pd.DataFrame) -> list[str]:
     names join across tables) but flagged in the ledger, so whoever exports it to CSV/Excel
     escapes it (docs/export_formats.md, "Bad input")."""
     hits: list[str] = []
-    for col, typ in entity.columns.items():
-        if typ != "string" or col not in frame.columns:
+    texts = [c for c, typ in entity.columns.items() if typ == "string" and c in frame.columns]
+    for col, values in zip(texts, column_lists(frame, texts), strict=True):
+        # Distinct values first: a column rarely holds a formula, and a set is C-speed.
+        if not any(isinstance(v, str) and v.startswith(FORMULA) for v in set(values)):
             continue
         text = frame[col]
-        # Distinct values first: a column rarely holds a formula, and a set is C-speed.
-        if not any(isinstance(v, str) and v.startswith(FORMULA) for v in set(text.tolist())):
-            continue
         risky = text.str.startswith(FORMULA, na=False)
         if risky.any():  # the numeric test only where it can matter (it strips every cell)
             risky[risky] = ~text[risky].str.strip().str.match(NUMERIC, na=False)

@@ -363,25 +363,65 @@ CASTS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def build_frame(entity: Entity, records: Iterable[dict[str, Any]], *,
-                native_columns: dict[str, str] | None = None) -> pd.DataFrame:
+def object_frame(names: list[str], columns: list[list[Any]], rows: int, *,
+                 missing_as_none: bool = False) -> pd.DataFrame:
+    """A frame of object columns (`names`) from lists of `rows` cells each, built as one 2-D
+    object array in pandas' own layout (a row per column), which the frame takes without a
+    copy. From a dict of lists, pandas checks and converts each column on its own (~20 us a
+    column, most of a small file's frame: BENCHMARKS.md, "Small files' frames and columns as
+    one array"). `np.fromiter` fills a column without reading a cell that is a list as a row
+    of cells. `missing_as_none`: NaN, NaT and pd.NA cells become None, as `where(notna, None)`
+    makes them."""
+    block = np.empty((len(names), rows), dtype=object)
+    for i, (name, cells) in enumerate(zip(names, columns, strict=True)):
+        if len(cells) != rows:
+            raise ValueError(f"column {name!r} has {len(cells)} cells, not {rows}")
+        block[i] = np.fromiter(cells, dtype=object, count=rows)
+    if missing_as_none:
+        missing = pd.isna(block)
+        if missing.any():
+            block[missing] = None
+    return pd.DataFrame(block.T, columns=names, dtype=object, copy=False)
+
+
+def build_frame(entity: Entity, records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """Frame with the entity's columns (+ PII source columns) from dicts already holding
-    typed values (or original strings where a cast failed). Missing keys become None."""
+    typed values (or original strings where a cast failed). Missing keys become None, and so
+    do NaN-like cells."""
     cols = [c for c in entity.columns if c not in entity.pii.values()] + list(entity.pii)
     cols += [ROW_NUMBER, PARSE_ERROR]
-    # dtype=object from the start: inferring dtypes would turn an int column holding a None
-    # into floats (446 -> 446.0) and datetimes into pandas Timestamps.
-    frame = pd.DataFrame(list(records), columns=cols, dtype=object)
-    return frame.where(frame.notna(), None)
+    # object columns: inferring dtypes would turn an int column holding a None into floats
+    # (446 -> 446.0) and datetimes into pandas Timestamps.
+    records = list(records)
+    return object_frame(cols, [[r.get(c) for r in records] for c in cols], len(records), missing_as_none=True)
 
 
 def build_frame_from_columns(entity: Entity, columns: dict[str, list[Any]], rows: int) -> pd.DataFrame:
     """`build_frame` from columns of cast outputs (a column not given is all None). A cast never
     returns NaN or NaT, and an uncast cell is the file's text or None, so `build_frame`'s
-    `where(notna, None)` would change nothing here (it cost 0.3-0.6 us per CSV row)."""
+    NaN-to-None step would change nothing here (it cost 0.3-0.6 us per CSV row)."""
     cols = [c for c in entity.columns if c not in entity.pii.values()] + list(entity.pii)
     cols += [ROW_NUMBER, PARSE_ERROR]
-    return pd.DataFrame({c: columns.get(c, [None] * rows) for c in cols}, columns=cols, dtype=object)
+    return object_frame(cols, [columns.get(c, [None] * rows) for c in cols], rows)
+
+
+WHOLE_FRAME_ROWS = 1_000  # `column_lists` reads a frame of up to this many rows as one array
+
+
+def column_lists(frame: pd.DataFrame, columns: Iterable[str]) -> list[list[Any]]:
+    """Each of `columns`' cells, as `frame[column].tolist()` gives them. A small frame is read
+    as one object array: `frame[column]` costs ~15 us a column in pandas' bookkeeping, more
+    than all of a small file's cells (BENCHMARKS.md, "Small files' columns read as one array").
+    A large frame column by column: its array could be a copy of every column."""
+    columns = list(columns)
+    if len(frame) > WHOLE_FRAME_ROWS:
+        return [frame[c].tolist() for c in columns]
+    # a dict, not `columns.get_indexer`: ~2 against ~70 us for twenty names
+    position = {c: i for i, c in enumerate(frame.columns.tolist())}
+    if missing := [c for c in columns if c not in position]:
+        raise KeyError(missing)
+    cells = frame.to_numpy(dtype=object)
+    return [cells[:, position[c]].tolist() for c in columns]
 
 
 def cast_record(entity: Entity, values: dict[str, Any], *, tz: str = "UTC") -> dict[str, Any]:
