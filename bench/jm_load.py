@@ -52,6 +52,10 @@ def instrument() -> None:
         return out.entity.table if isinstance(out, st._Parsed) else f"{out.channel}__{out.entity}"
 
     st._parse_one = _timed("parse", st._parse_one, parsed_key)
+    # a validation batch's hashing, repeats and formulas are the parse's, its one Arrow
+    # conversion the Parquet write's
+    st._prepare_batch = _timed("parse", st._prepare_batch, lambda a, o: a[0].table)
+    st._tables_of_small_files = _timed("write_parquet", st._tables_of_small_files, lambda a, o: a[0].table)
     st.validate_batch = _timed("ge_validate", st.validate_batch, lambda a, o: a[0].table)
     st._write_file_outputs = _timed("write_parquet", st._write_file_outputs,
                                     lambda a, o: a[0].entity.table)

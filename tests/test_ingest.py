@@ -570,3 +570,72 @@ def test_a_batch_reads_the_pii_key_once_and_hashes_every_file_with_it(
     assert len(reads) == 1
     assert q(jm_home, "select badge_id, email_hash from raw.events__lead_scans order by 1") == [
         (badge, hash_identifier(email, b"batch-key")) for badge, email in sorted(emails.items())]
+
+
+def _staged(manifests: list[stage.Manifest]) -> dict[str, dict[str, object]]:
+    """Each staged file's outcome: its manifest without ids, times and paths, and its rows."""
+    import pyarrow.parquet as pq
+
+    out = {}
+    for m in manifests:
+        seen = {k: v for k, v in vars(m).items()
+                if k not in ("load_id", "run_id", "started_at", "finished_at", "good_parquet", "bad_parquet",
+                             "ge_results")}
+        seen["good"] = pq.read_table(m.good_parquet).to_pylist() if m.good_parquet else None
+        # a row's reasons in a set: their order follows GE's passes, which a batch with a type
+        # failure in another file runs apart (so before batches were prepared together, too)
+        seen["bad"] = [r | {"reason": sorted(r["reason"].split("; "))}
+                       for r in pq.read_table(m.bad_parquet).to_pylist()] if m.bad_parquet else None
+        seen["validation_summary"] = {k: v for k, v in m.validation_summary.items() if k != "files_in_validation_batch"}
+        out[m.file_name] = seen
+    return out
+
+
+def test_files_prepared_as_one_batch_stage_as_each_alone(jm_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A validation batch's files are hashed, checked for repeats and formulas, and converted to
+    Arrow together (stage._prepare_batch, _tables_of_small_files): each file ends as it does
+    staged alone. Repeats count within a file only (the same row in two files is none), each
+    file gets its own notes, a failing row keeps every file on its own conversion, and a batch
+    whose rows all pass is converted once."""
+    from journeymart.landing import list_exports
+
+    formula = gads_row(7, day=DAY + timedelta(days=2)).replace("Campaign 7", "=HYPERLINK(\"http://x\")")
+    days = {
+        DAY: [gads_row(1), gads_row(2), gads_row(1)],  # a repeat within the file
+        # row 1 is the day before's row 2 (outside this file's window), rows 2 and 3 a repeat
+        DAY + timedelta(days=1): [gads_row(2), gads_row(1, day=DAY + timedelta(days=1)),
+                                  gads_row(1, day=DAY + timedelta(days=1))],
+        DAY + timedelta(days=2): [formula, gads_row(3, day=DAY + timedelta(days=2))],
+        DAY + timedelta(days=3): [gads_row(4, day=DAY + timedelta(days=3), cost_micros="-5000000"),
+                                  gads_row(5, day=DAY + timedelta(days=3))],
+        DAY + timedelta(days=4): [gads_row(6, day=DAY + timedelta(days=4))],
+        DAY + timedelta(days=5): [gads_row(6, day=DAY + timedelta(days=5)), gads_row(8, day=DAY + timedelta(days=5))],
+    }
+    files = {}
+    for day, rows in days.items():
+        gads_file(jm_home, rows, day)
+        files[day], = list_exports("google_ads", day)
+    conversions: list[int] = []
+    real = stage._to_arrow
+    monkeypatch.setattr(stage, "_to_arrow", lambda *a: conversions.append(len(a[1])) or real(*a))
+
+    def alone(day: date) -> dict[str, dict[str, object]]:
+        return _staged(stage.stage_files([files[day]], "alone", jm_home / "staging" / "alone" / day.isoformat()))
+
+    failing = list(days)[:4]  # a repeat and a negative cost fail rows: each file converted alone
+    together = _staged(stage.stage_files([files[d] for d in failing], "together", jm_home / "staging" / "t1"))
+    assert together == {k: v for d in failing for k, v in alone(d).items()}
+    passing = list(days)[2:3] + list(days)[4:]  # a formula is flagged, not failed
+    conversions.clear()
+    together = _staged(stage.stage_files([files[d] for d in passing], "together", jm_home / "staging" / "t2"))
+    assert conversions == [5]  # the batch's 5 rows at once
+    assert together == {k: v for d in passing for k, v in alone(d).items()}
+
+    notes = {name: outcome["notes"] for name, outcome in together.items()} | {
+        name: outcome["notes"] for d in failing[:2] for name, outcome in alone(d).items()}
+    assert notes[files[DAY].name] == ["1 row(s) repeat an earlier row exactly; quarantined as duplicates"]
+    assert notes[files[DAY + timedelta(days=1)].name] == [
+        "1 row(s) repeat an earlier row exactly; quarantined as duplicates"]
+    assert len(notes[files[DAY + timedelta(days=2)].name]) == 1
+    assert notes[files[DAY + timedelta(days=2)].name][0].startswith("spreadsheet formula text in 1 cell(s)")
+    assert notes[files[DAY + timedelta(days=4)].name] == notes[files[DAY + timedelta(days=5)].name] == []

@@ -158,7 +158,8 @@ class _Parsed:
     manifest: Manifest
     entity: reg.Entity
     file: ExportFile
-    frame: pd.DataFrame
+    frame: pd.DataFrame  # as the parser gave it: identifiers not hashed yet, repeats not marked
+    parse_notes: list[str] = field(default_factory=list)
 
 
 def stage_file(f: ExportFile, run_id: str, out_dir: Path) -> Manifest:
@@ -175,9 +176,10 @@ def stage_files(files: list[ExportFile], run_id: str, out_dir: Path,
     # Read once per batch: in a task it is an Airflow Variable, a request to the API server
     # (outside one, a failed lookup: ~0.4 ms a file)
     key = pii_key()
+    landing = _local_landing()
     for f in files:
         with _gc_paused():
-            p = _parse_one(f, run_id, out_dir, key)
+            p = _parse_one(f, run_id, out_dir, landing)
         if isinstance(p, Manifest):
             manifests.append(p)
         else:
@@ -187,11 +189,11 @@ def stage_files(files: list[ExportFile], run_id: str, out_dir: Path,
         rows = 0
         for p in items:
             if chunk and rows + len(p.frame) > max_batch_rows:
-                manifests += _validate_chunk(chunk, out_dir)
+                manifests += _validate_chunk(chunk, out_dir, key)
                 chunk, rows = [], 0
             chunk.append(p)
             rows += len(p.frame)
-        manifests += _validate_chunk(chunk, out_dir)
+        manifests += _validate_chunk(chunk, out_dir, key)
     return manifests
 
 
@@ -212,7 +214,9 @@ def _gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _parse_one(f: ExportFile, run_id: str, out_dir: Path, key: bytes | None = None) -> _Parsed | Manifest:
+def _parse_one(f: ExportFile, run_id: str, out_dir: Path, landing: Path | None = None) -> _Parsed | Manifest:
+    """Read and parse one file. Its identifiers are hashed and its repeats and formulas marked
+    with the other files of its validation batch (`_prepare_batch`)."""
     channel = reg.load().channel(f.channel_id)
     entity = channel.entity_for_file(f.name)
     m = Manifest(load_id=uuid.uuid4().hex[:16], run_id=run_id, channel=f.channel_id,
@@ -220,7 +224,7 @@ def _parse_one(f: ExportFile, run_id: str, out_dir: Path, key: bytes | None = No
                  source_path=f.url, file_name=f.name, started_at=_now())
     data: bytes | None = None
     try:
-        data = _read(f)
+        data = _read(f, landing)
         m.sha256, m.bytes = hashlib.sha256(data).hexdigest(), len(data)
         if entity is None:
             m.rows_in = _count_lines(data, "csv" if f.name.endswith(".csv") else "ndjson")
@@ -229,56 +233,87 @@ def _parse_one(f: ExportFile, run_id: str, out_dir: Path, key: bytes | None = No
                 f"(expected one of: {', '.join(e.pattern for e in channel.entities)})")
         parsed = entity.parse_function()(data, f.name, entity, channel)
         m.rows_in, m.notes = parsed.rows_in, list(parsed.notes)
-        frame = hash_pii(entity, parsed.frame, key).reset_index(drop=True)
-        m.notes += _mark_exact_duplicates(entity, frame) + _flag_formulas(entity, frame)
-        return _Parsed(m, entity, f, frame)
+        frame = parsed.frame
+        index = frame.index
+        if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+            frame = frame.reset_index(drop=True)
+        return _Parsed(m, entity, f, frame, list(parsed.notes))
     except Exception as exc:  # noqa: BLE001 - every file ends in the ledger with a reason
         _fail(m, exc, data, entity, out_dir)
         return m
 
 
+def _prepare_batch(entity: reg.Entity, batch: pd.DataFrame, files: int,
+                   key: bytes | None) -> tuple[pd.DataFrame, list[list[str]]]:
+    """A validation batch's identifiers hashed, its repeats marked (within each file) and its
+    formula text flagged, for all of its files at once: done file by file, pandas' fixed costs
+    per call were most of a small file's time (BENCHMARKS.md, "Small files prepared as one
+    batch"). Returns the batch and each file's notes."""
+    batch = hash_pii(entity, batch, key)
+    notes = [a + b for a, b in zip(_repeats_by_file(entity, batch, files),
+                                   _flag_formulas(entity, batch, files), strict=True)]
+    return batch, notes
+
+
 def _mark_exact_duplicates(entity: reg.Entity, frame: pd.DataFrame) -> list[str]:
-    """A record repeated verbatim (an export that paged twice over the same rows) keeps its
-    first copy; the repeats are quarantined as duplicates. Records sharing a key with different
-    values stay for the suite's uniqueness check, which quarantines all of them (no way to tell
-    which one is right). Rows the parser could not read (ragged, invalid JSON) take no part:
-    they are quarantined for that, and a readable copy of one is not a repeat of it."""
+    """`_repeats_by_file` for one file's frame: its notes."""
+    return _repeats_by_file(entity, frame, 1)[0]
+
+
+def _repeats_by_file(entity: reg.Entity, frame: pd.DataFrame, files: int) -> list[list[str]]:
+    """A record repeated verbatim within its file (an export that paged twice over the same
+    rows) keeps its first copy; the repeats are quarantined as duplicates. Records sharing a
+    key with different values stay for the suite's uniqueness check, which quarantines all of
+    them (no way to tell which one is right). Rows the parser could not read (ragged, invalid
+    JSON) take no part: they are quarantined for that, and a readable copy of one is not a
+    repeat of it. `frame` holds `files` files' rows, told apart by FILE (one file without it);
+    returns each file's notes."""
+    notes: list[list[str]] = [[] for _ in range(files)]
     cols = [c for c in frame.columns if c in entity.columns]
-    readable = frame.index[frame[PARSE_ERROR].isna().to_numpy()]
+    readable = frame.index[pd.isna(frame[PARSE_ERROR].to_numpy())]  # Series.isna: ~2x the fixed cost
     if readable.empty or not cols:
-        return []
-    if len(readable) <= SMALL_FILE_ROWS and _all_distinct(frame, readable, cols):
-        return []
+        return notes
+    by_file = FILE in frame.columns
+    if len(readable) <= SMALL_FILE_ROWS * files and _all_distinct(frame, readable, [FILE, *cols] if by_file else cols):
+        return notes
     # Rows equal as text in every column are equal in each one: narrow the candidates column
-    # by column, key columns first, to the rows that share their values so far with another
-    # row (groups of equal values, as codes), so a file without repeats is done after a few
-    # columns. The narrowing compares the values themselves (hashing a datetime is far cheaper
-    # than printing it); the text decides within each group. So a repeat is equal as values
-    # and as text. Cells alike as text but not as values are a cast's typed value beside an
-    # uncast text that reads the same ("12.340000" in a micros column): not a repeat, the text
-    # fails its type check, and the typed row is not quarantined for resembling it. (Narrowing
-    # each column alone left 15.5k of a 42.7k-row e-mail day to print: 55 ms -> 21 ms.)
+    # by column, key columns first, to the rows that share their file and their values so far
+    # with another row (groups of equal values, as codes), so a file without repeats is done
+    # after a few columns. The narrowing compares the values themselves (hashing a datetime is
+    # far cheaper than printing it); the text decides within each group. So a repeat is equal
+    # as values and as text. Cells alike as text but not as values are a cast's typed value
+    # beside an uncast text that reads the same ("12.340000" in a micros column): not a
+    # repeat, the text fails its type check, and the typed row is not quarantined for
+    # resembling it. (Narrowing each column alone left 15.5k of a 42.7k-row e-mail day to
+    # print: 55 ms -> 21 ms.)
     candidates = readable
-    group = np.zeros(len(candidates), dtype=np.int64)
+    group = (pd.factorize(frame.loc[candidates, FILE].to_numpy())[0] if by_file
+             else np.zeros(len(candidates), dtype=np.int64))
     for col in sorted(cols, key=lambda c: c not in entity.key):
         values, distinct = pd.factorize(frame.loc[candidates, col].to_numpy(), use_na_sentinel=False)
         group = pd.factorize(group * len(distinct) + values)[0]
         shared = np.bincount(group)[group] > 1
         candidates, group = candidates[shared], group[shared]
         if candidates.empty:
-            return []
+            return notes
         group = pd.factorize(group)[0]
     as_text = frame.loc[candidates, cols].astype(str)
     as_text[_GROUP] = group
     repeats = as_text.duplicated(keep="first")
     if not repeats.any():
-        return []
+        return notes
     first = as_text.drop_duplicates(keep="first")
     first_row = {tuple(r): n for r, n in zip(first.itertuples(index=False), frame.loc[first.index, ROW_NUMBER],
                                               strict=True)}
     for i in as_text.index[repeats]:
         frame.at[i, PARSE_ERROR] = f"exact duplicate of row {first_row[tuple(as_text.loc[i])]}"
-    return [f"{int(repeats.sum())} row(s) repeat an earlier row exactly; quarantined as duplicates"]
+    repeated = as_text.index[repeats]
+    counts = (np.bincount(frame.loc[repeated, FILE].to_numpy(dtype=np.int64), minlength=files) if by_file
+              else np.array([len(repeated)]))
+    for i, n in enumerate(counts):
+        if n:
+            notes[i].append(f"{int(n)} row(s) repeat an earlier row exactly; quarantined as duplicates")
+    return notes
 
 
 def _all_distinct(frame: pd.DataFrame, rows: pd.Index, cols: list[str]) -> bool:
@@ -298,11 +333,12 @@ def _all_distinct(frame: pd.DataFrame, rows: pd.Index, cols: list[str]) -> bool:
         return False
 
 
-def _flag_formulas(entity: reg.Entity, frame: pd.DataFrame) -> list[str]:
+def _flag_formulas(entity: reg.Entity, frame: pd.DataFrame, files: int = 1) -> list[list[str]]:
     """Text a spreadsheet would execute is kept verbatim (it is what the platform holds, and
     names join across tables) but flagged in the ledger, so whoever exports it to CSV/Excel
-    escapes it (docs/export_formats.md, "Bad input")."""
-    hits: list[str] = []
+    escapes it (docs/export_formats.md, "Bad input"). `frame` holds `files` files' rows, told
+    apart by FILE (one file without it); returns each file's notes."""
+    hits: list[list[str]] = [[] for _ in range(files)]
     texts = [c for c, typ in entity.columns.items() if typ == "string" and c in frame.columns]
     for col, values in zip(texts, column_lists(frame, texts), strict=True):
         # Distinct values first: a column rarely holds a formula, and a set is C-speed.
@@ -312,13 +348,15 @@ def _flag_formulas(entity: reg.Entity, frame: pd.DataFrame) -> list[str]:
         risky = text.str.startswith(FORMULA, na=False)
         if risky.any():  # the numeric test only where it can matter (it strips every cell)
             risky[risky] = ~text[risky].str.strip().str.match(NUMERIC, na=False)
-        hits += [f"row {n} {col}={v[:40]!r}" for n, v in zip(frame.loc[risky, ROW_NUMBER],
-                                                             text[risky], strict=True)]
-    if not hits:
-        return []
-    more = f" (+{len(hits) - 3} more)" if len(hits) > 3 else ""
-    return [f"spreadsheet formula text in {len(hits)} cell(s), kept verbatim, not defused: "
-            f"{'; '.join(hits[:3])}{more}"]
+        file_of = frame.loc[risky, FILE] if FILE in frame.columns else [0] * int(risky.sum())
+        for i, n, v in zip(file_of, frame.loc[risky, ROW_NUMBER], text[risky], strict=True):
+            hits[i].append(f"row {n} {col}={v[:40]!r}")
+    notes: list[list[str]] = []
+    for found in hits:
+        more = f" (+{len(found) - 3} more)" if len(found) > 3 else ""
+        notes.append([f"spreadsheet formula text in {len(found)} cell(s), kept verbatim, not defused: "
+                      f"{'; '.join(found[:3])}{more}"] if found else [])
+    return notes
 
 
 def _fail(m: Manifest, exc: Exception, data: bytes | None, entity: reg.Entity | None,
@@ -334,7 +372,19 @@ def _fail(m: Manifest, exc: Exception, data: bytes | None, entity: reg.Entity | 
     m.write(out_dir)
 
 
-def _read(f: ExportFile) -> bytes:
+def _local_landing() -> Path | None:
+    """The landing zone's directory, resolved, when it is on this machine (None otherwise, or
+    when it cannot be told here: each file's read then finds it or fails on its own)."""
+    try:
+        top = root()
+        return Path(top.path).resolve() if top.protocol in ("file", "local") else None
+    except Exception:  # noqa: BLE001 - the per-file read reports it, file by file
+        return None
+
+
+def _read(f: ExportFile, landing: Path | None = None) -> bytes:
+    """`landing`: `_local_landing()`, when the caller has it (a batch's files share it: ~0.07
+    ms a file to find again)."""
     p = f.open_path()
     if p.protocol in ("file", "local"):
         local = Path(p.path)
@@ -345,7 +395,7 @@ def _read(f: ExportFile) -> bytes:
                                   "rename the file in UTF-8 to load it")
         if local.is_symlink():
             raise StructuralError("file is a symbolic link; refusing to follow it out of the landing zone")
-        landing = Path(root().path).resolve()
+        landing = landing or Path(root().path).resolve()
         if not local.resolve().is_relative_to(landing):
             raise StructuralError(f"file resolves outside the landing zone ({landing}); refusing it")
         if local.stat().st_size > MAX_FILE_BYTES:
@@ -356,17 +406,21 @@ def _read(f: ExportFile) -> bytes:
         raise StructuralError(f"cannot read file: {exc}") from exc
 
 
-def _validate_chunk(chunk: list[_Parsed], out_dir: Path) -> list[Manifest]:
+def _validate_chunk(chunk: list[_Parsed], out_dir: Path, key: bytes | None = None) -> list[Manifest]:
     entity = chunk[0].entity
     batch = batch_of_files(entity, [(p.frame, date.fromisoformat(p.manifest.partition_date)) for p in chunk])
     try:
+        with _gc_paused():
+            batch, notes = _prepare_batch(entity, batch, len(chunk), key)
+        for p, file_notes in zip(chunk, notes, strict=True):
+            p.manifest.notes = [*p.parse_notes, *file_notes]
         outcome = validate_batch(entity, batch)
     except Exception as exc:  # noqa: BLE001
         outcome = None
         error: Exception = exc
     if outcome is None or outcome.structural_failure:
         if len(chunk) > 1:  # find out which file it is: validate them one by one
-            return [m for p in chunk for m in _validate_chunk([p], out_dir)]
+            return [m for p in chunk for m in _validate_chunk([p], out_dir, key)]
         p = chunk[0]
         exc = error if outcome is None else StructuralError(outcome.structural_failure)
         _fail(p.manifest, exc, _read(p.file), entity, out_dir)
@@ -375,10 +429,12 @@ def _validate_chunk(chunk: list[_Parsed], out_dir: Path) -> list[Manifest]:
     results = out_dir / f"{chunk[0].manifest.load_id}.ge.json"
     results.write_text(json.dumps(outcome.results, default=str))
     out: list[Manifest] = []
-    for p, rows in zip(chunk, _rows_of_each_file(batch, len(chunk)), strict=True):
+    each_file = _rows_of_each_file(batch, len(chunk))
+    for p, rows, table in zip(chunk, each_file, _tables_of_small_files(entity, chunk, batch, each_file, outcome),
+                              strict=True):
         reasons = {ix: outcome.row_reasons[ix] for ix in rows.index if ix in outcome.row_reasons}
         try:
-            _write_file_outputs(p, rows, reasons, out_dir)
+            _write_file_outputs(p, rows, reasons, out_dir, table)
         except Exception as exc:  # noqa: BLE001 - one odd file must not fail its whole channel
             _fail(p.manifest, exc, _read(p.file), entity, out_dir)
             out.append(p.manifest)
@@ -397,6 +453,26 @@ def _validate_chunk(chunk: list[_Parsed], out_dir: Path) -> list[Manifest]:
         p.manifest.write(out_dir)
         out.append(p.manifest)
     return out
+
+
+def _tables_of_small_files(entity: reg.Entity, chunk: list[_Parsed], batch: pd.DataFrame,
+                           each_file: list[pd.DataFrame], outcome: Any) -> list[pa.Table | None]:
+    """Each file's Parquet rows as a slice of one Arrow table of the whole batch, when every
+    row passed and every file is small: converted file by file, pandas' and Arrow's fixed
+    costs per column were ~0.2 ms a file (BENCHMARKS.md, "Small files prepared as one
+    batch"). None for a file to convert on its own: a batch with a failing row (the good rows
+    are each file's own), a large file (one table of a large batch would double its memory), or
+    a batch Arrow refuses (that file's own conversion then says which)."""
+    starts = np.cumsum([0, *(len(rows) for rows in each_file)])
+    if (len(chunk) < 2 or outcome.row_reasons or any(len(p.frame) > SMALL_FILE_ROWS for p in chunk)
+            or any(len(rows) and (rows.index[0], rows.index[-1]) != (a, b - 1)  # each file's rows in order
+                   for rows, a, b in zip(each_file, starts[:-1], starts[1:], strict=True))):
+        return [None] * len(chunk)
+    try:
+        table = _to_arrow(entity, batch)
+    except (pa.ArrowException, ValueError, TypeError, ArithmeticError):
+        return [None] * len(chunk)
+    return [table.slice(a, b - a) for a, b in zip(starts[:-1], starts[1:], strict=True)]
 
 
 def _rows_of_each_file(batch: pd.DataFrame, files: int) -> list[pd.DataFrame]:
@@ -449,7 +525,8 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def _write_file_outputs(p: _Parsed, frame: pd.DataFrame, reasons: dict[int, list[str]],
-                        out_dir: Path) -> None:
+                        out_dir: Path, table: pa.Table | None = None) -> None:
+    """`table`: the file's rows already converted (`_tables_of_small_files`), when all passed."""
     m, entity = p.manifest, p.entity
     # Accounting is per source row: a row that became several records (a plan row per month)
     # is quarantined whole if any of its records fails, so rows_in always reconciles.
@@ -466,7 +543,7 @@ def _write_file_outputs(p: _Parsed, frame: pd.DataFrame, reasons: dict[int, list
     m.rows_good = m.rows_in - m.rows_bad
     if len(good):
         gp = out_dir / f"{m.load_id}.good.parquet"
-        _write_parquet(_to_arrow(entity, good), gp)
+        _write_parquet(table if table is not None and not reasons else _to_arrow(entity, good), gp)
         m.good_parquet = str(gp)
     if len(bad):
         bp = out_dir / f"{m.load_id}.bad.parquet"
