@@ -639,3 +639,31 @@ def test_files_prepared_as_one_batch_stage_as_each_alone(jm_home: Path, monkeypa
     assert len(notes[files[DAY + timedelta(days=2)].name]) == 1
     assert notes[files[DAY + timedelta(days=2)].name][0].startswith("spreadsheet formula text in 1 cell(s)")
     assert notes[files[DAY + timedelta(days=4)].name] == notes[files[DAY + timedelta(days=5)].name] == []
+
+
+def test_a_batch_that_fails_to_prepare_is_staged_file_by_file(jm_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error while a batch is hashed or checked for repeats and formulas is one file's: the
+    batch is staged file by file, that file is quarantined with the loader's error, and the
+    others load as they would have."""
+    from journeymart.landing import list_exports
+
+    days = [DAY + timedelta(days=i) for i in range(3)]
+    for i, day in enumerate(days):
+        gads_file(jm_home, [gads_row(10 + i, day=day), gads_row(20 + i, day=day)], day)
+    files = [f for day in days for f in list_exports("google_ads", day)]
+    real = stage._flag_formulas
+
+    def flag_formulas(entity: registry.Entity, frame: pd.DataFrame, files: int = 1) -> list[list[str]]:
+        if "11" in set(frame["campaign_id"]):  # the second file's first campaign
+            raise TypeError("an odd cell")
+        return real(entity, frame, files)
+
+    monkeypatch.setattr(stage, "_flag_formulas", flag_formulas)
+    manifests = {m.file_name: m for m in stage.stage_files(files, "t", jm_home / "staging" / "t")}
+    odd = manifests[files[1].name]
+    assert (odd.verdict, odd.reason, odd.rows_bad) == (
+        "quarantined", "loader error while parsing/validating (TypeError: an odd cell)", 2)
+    for f in (files[0], files[2]):
+        m = manifests[f.name]
+        assert (m.verdict, m.rows_good, m.rows_bad, m.notes) == ("ok", 2, 0, [])
+        assert m.validation_summary["files_in_validation_batch"] == 1

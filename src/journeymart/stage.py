@@ -408,6 +408,8 @@ def _read(f: ExportFile, landing: Path | None = None) -> bytes:
 
 def _validate_chunk(chunk: list[_Parsed], out_dir: Path, key: bytes | None = None) -> list[Manifest]:
     entity = chunk[0].entity
+    for p in chunk:  # a file tried in a batch before (then alone) starts from its parse again
+        p.manifest.notes = list(p.parse_notes)
     batch = batch_of_files(entity, [(p.frame, date.fromisoformat(p.manifest.partition_date)) for p in chunk])
     try:
         with _gc_paused():
@@ -470,7 +472,7 @@ def _tables_of_small_files(entity: reg.Entity, chunk: list[_Parsed], batch: pd.D
         return [None] * len(chunk)
     try:
         table = _to_arrow(entity, batch)
-    except (pa.ArrowException, ValueError, TypeError, ArithmeticError):
+    except Exception:  # noqa: BLE001 - each file's own conversion then says which and why
         return [None] * len(chunk)
     return [table.slice(a, b - a) for a, b in zip(starts[:-1], starts[1:], strict=True)]
 
