@@ -368,7 +368,7 @@ def object_frame(names: list[str], columns: list[list[Any]], rows: int, *,
     """A frame of object columns (`names`) from lists of `rows` cells each, built as one 2-D
     object array in pandas' own layout (a row per column), which the frame takes without a
     copy. From a dict of lists, pandas checks and converts each column on its own: 3 rows ×
-    19 columns took 0.32 ms against 0.11 this way (BENCHMARKS.md, "Small files prepared as
+    19 columns took 0.22 ms against 0.06 this way (BENCHMARKS.md, "Small files prepared as
     one batch"). `np.fromiter` fills a column without reading a cell that is a list as a row
     of cells. `missing_as_none`: NaN, NaT and pd.NA cells become None, as `where(notna, None)`
     makes them."""
@@ -410,13 +410,13 @@ WHOLE_FRAME_ROWS = 1_000  # `column_lists` reads a frame of up to this many rows
 
 def column_lists(frame: pd.DataFrame, columns: Iterable[str]) -> list[list[Any]]:
     """Each of `columns`' cells, as `frame[column].tolist()` gives them. A small frame is read
-    as one object array: `frame[column]` costs ~10-15 us a column in pandas' bookkeeping, more
+    as one object array: `frame[column]` costs ~9 us a column in pandas' bookkeeping, more
     than all of a small file's cells (BENCHMARKS.md, "Small files prepared as one batch").
     A large frame column by column: its array could be a copy of every column."""
     columns = list(columns)
     if len(frame) > WHOLE_FRAME_ROWS:
         return [frame[c].tolist() for c in columns]
-    # a dict, not `columns.get_indexer`: ~2 against ~70 us for twenty names
+    # a dict, not `columns.get_indexer`: ~6 against ~45 us for twenty names
     position = {c: i for i, c in enumerate(frame.columns.tolist())}
     if missing := [c for c in columns if c not in position]:
         raise KeyError(missing)
