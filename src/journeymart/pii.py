@@ -1,4 +1,5 @@
-"""Direct identifiers never reach the warehouse: they become a keyed hash at parse time."""
+"""Direct identifiers never reach the warehouse: they become a keyed hash while a file is staged,
+before it is validated or written (stage._prepare_batch)."""
 
 from __future__ import annotations
 
