@@ -52,8 +52,9 @@ def instrument() -> None:
         return out.entity.table if isinstance(out, st._Parsed) else f"{out.channel}__{out.entity}"
 
     st._parse_one = _timed("parse", st._parse_one, parsed_key)
-    # a validation batch's hashing, repeats and formulas are the parse's, its one Arrow
-    # conversion the Parquet write's
+    # a validation batch's frame (built from its files' columns), hashing, repeats and
+    # formulas are the parse's, its one Arrow conversion the Parquet write's
+    st._batch_frame = _timed("parse", st._batch_frame, lambda a, o: a[0].table)
     st._prepare_batch = _timed("parse", st._prepare_batch, lambda a, o: a[0].table)
     st._tables_of_small_files = _timed("write_parquet", st._tables_of_small_files, lambda a, o: a[0].table)
     st.validate_batch = _timed("ge_validate", st.validate_batch, lambda a, o: a[0].table)

@@ -17,7 +17,7 @@ import csv
 import gzip
 import json
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -1119,3 +1119,60 @@ def test_frames_built_as_one_array_equal_pandas_own(rows: int) -> None:
     pd.testing.assert_frame_equal(from_columns, pandas_columns)
     with pytest.raises(ValueError, match="cells, not"):
         build_frame_from_columns(entity, {names[0]: [None] * (rows + 1)}, rows)
+
+
+def test_a_batch_built_from_its_files_columns_equals_their_frames_joined() -> None:
+    """`stage._batch_frame` builds one frame of a batch's files from their parsers' columns
+    (`base.joined_frame`); it equals the files' own frames joined by `batch_of_files`: the same
+    cells in file order, NaN-like cells made None (a part of cast outputs holds none), a list
+    as a cell, an empty part, and each row's loader columns."""
+    from journeymart import stage
+    from journeymart.parsers.base import (
+        ROW_NUMBER,
+        FrameColumns,
+        cast_columns,
+        joined_frame,
+        record_columns,
+    )
+    from journeymart.validation import batch_of_files
+
+    entity = REG.entity("commerce__support_tickets")
+    records = [{"ticket_id": 1, "status": float("nan"), "subject": [1, 2], ROW_NUMBER: 1},
+               {"ticket_id": 2, "status": "open", "created_at": pd.NaT, ROW_NUMBER: 2}]
+    typed = {"ticket_id": np.array([3, 4, 5], dtype=object), "status": ["a", None, "c"], ROW_NUMBER: [1, 2, 3]}
+    parts = [record_columns(entity, records), cast_columns(entity, {}, 0), cast_columns(entity, typed, 3),
+             record_columns(entity, records[:1])]
+    days = [date(2026, 3, 1) + timedelta(days=i) for i in range(len(parts))]
+
+    def parsed(part: FrameColumns, day: date) -> stage._Parsed:
+        manifest = stage.Manifest(load_id="x", run_id="r", channel="commerce", entity="support_tickets",
+                                  partition_date=day.isoformat(), source_path="s", file_name="f")
+        return stage._Parsed(manifest, entity, None, Parsed(part, part.rows))  # type: ignore[arg-type]
+
+    want = batch_of_files(entity, [(part.frame(), day) for part, day in zip(parts, days, strict=True)])
+    got = stage._batch_frame(entity, [parsed(p, d) for p, d in zip(parts, days, strict=True)])
+    pd.testing.assert_frame_equal(got, want)
+    assert got.loc[0, "status"] is None and got.loc[0, "subject"] == [1, 2] and got.loc[2, "ticket_id"] == 3
+    # a batch of one file, and files whose parser built its own frame, go as before
+    one = stage._batch_frame(entity, [parsed(parts[0], days[0])])
+    pd.testing.assert_frame_equal(one, batch_of_files(entity, [(parts[0].frame(), days[0])]))
+    assert joined_frame(parts[:1]).equals(parts[0].frame())
+    with pytest.raises(ValueError, match="columns differ"):
+        joined_frame([parts[0], FrameColumns(["a"], [[1]], 1)])
+
+
+def test_a_parsers_frame_is_built_once_from_its_columns() -> None:
+    """`Parsed` keeps a parser's columns until the frame is asked for, builds it once, and
+    refuses columns of the wrong length when made (so a parser's slip fails its own file)."""
+    from journeymart.parsers.base import FrameColumns
+
+    columns = FrameColumns(["a", "b"], [[1, 2], ["x", float("nan")]], 2, missing_as_none=True)
+    parsed = Parsed(columns, rows_in=3, notes=("n",))
+    assert parsed.columns is columns and parsed.rows == 2
+    frame = parsed.frame
+    assert parsed.frame is frame and parsed.columns is None and parsed.rows == 2
+    assert frame["b"].tolist() == ["x", None]
+    built = Parsed(frame, 2)
+    assert built.columns is None and built.frame is frame
+    with pytest.raises(ValueError, match="'b' has 1 cells, not 2"):
+        FrameColumns(["a", "b"], [[1, 2], ["x"]], 2)

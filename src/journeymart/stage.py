@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from journeymart import registry as reg
 from journeymart.config import paths, pii_key
 from journeymart.landing import ExportFile, has_unprintable_bytes, root
-from journeymart.parsers.base import ROW_NUMBER, StructuralError, column_lists
+from journeymart.parsers.base import ROW_NUMBER, Parsed, StructuralError, column_lists, joined_frame
 from journeymart.pii import hash_pii
 from journeymart.validation import (
     FILE,
@@ -39,6 +39,7 @@ from journeymart.validation import (
     WINDOW_START,
     batch_of_files,
     validate_batch,
+    with_file_columns,
 )
 
 MAX_FILE_BYTES = 2 * 1024**3
@@ -158,8 +159,16 @@ class _Parsed:
     manifest: Manifest
     entity: reg.Entity
     file: ExportFile
-    frame: pd.DataFrame  # as the parser gave it: identifiers not hashed yet, repeats not marked
+    parsed: Parsed  # as the parser gave it: identifiers not hashed yet, repeats not marked
     parse_notes: list[str] = field(default_factory=list)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        frame = self.parsed.frame
+        index = frame.index
+        if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+            frame = frame.reset_index(drop=True)
+        return frame
 
 
 def stage_file(f: ExportFile, run_id: str, out_dir: Path) -> Manifest:
@@ -188,11 +197,11 @@ def stage_files(files: list[ExportFile], run_id: str, out_dir: Path,
         chunk: list[_Parsed] = []
         rows = 0
         for p in items:
-            if chunk and rows + len(p.frame) > max_batch_rows:
+            if chunk and rows + p.parsed.rows > max_batch_rows:
                 manifests += _validate_chunk(chunk, out_dir, key)
                 chunk, rows = [], 0
             chunk.append(p)
-            rows += len(p.frame)
+            rows += p.parsed.rows
         manifests += _validate_chunk(chunk, out_dir, key)
     return manifests
 
@@ -233,14 +242,21 @@ def _parse_one(f: ExportFile, run_id: str, out_dir: Path, landing: Path | None =
                 f"(expected one of: {', '.join(e.pattern for e in channel.entities)})")
         parsed = entity.parse_function()(data, f.name, entity, channel)
         m.rows_in, m.notes = parsed.rows_in, list(parsed.notes)
-        frame = parsed.frame
-        index = frame.index
-        if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
-            frame = frame.reset_index(drop=True)
-        return _Parsed(m, entity, f, frame, list(parsed.notes))
+        return _Parsed(m, entity, f, parsed, list(parsed.notes))
     except Exception as exc:  # noqa: BLE001 - every file ends in the ledger with a reason
         _fail(m, exc, data, entity, out_dir)
         return m
+
+
+def _batch_frame(entity: reg.Entity, chunk: list[_Parsed]) -> pd.DataFrame:
+    """The validation batch's frame (`batch_of_files`). Files whose parser gave its columns
+    unbuilt are built as one frame: built per file and joined, pandas' fixed costs took ~0.2
+    ms a small file (BENCHMARKS.md, "Small files' frames built per batch")."""
+    files = [(date.fromisoformat(p.manifest.partition_date), p.parsed.columns) for p in chunk]
+    parts = [columns for _, columns in files]
+    if len(chunk) > 1 and all(c is not None and c.names == parts[0].names for c in parts):
+        return with_file_columns(entity, joined_frame(parts), [c.rows for c in parts], [d for d, _ in files])
+    return batch_of_files(entity, [(p.frame, d) for p, (d, _) in zip(chunk, files, strict=True)])
 
 
 def _prepare_batch(entity: reg.Entity, batch: pd.DataFrame, files: int,
@@ -410,9 +426,9 @@ def _validate_chunk(chunk: list[_Parsed], out_dir: Path, key: bytes | None = Non
     entity = chunk[0].entity
     for p in chunk:  # a file tried in a batch before (then alone) starts from its parse again
         p.manifest.notes = list(p.parse_notes)
-    batch = batch_of_files(entity, [(p.frame, date.fromisoformat(p.manifest.partition_date)) for p in chunk])
     try:
         with _gc_paused():
+            batch = _batch_frame(entity, chunk)
             batch, notes = _prepare_batch(entity, batch, len(chunk), key)
         for p, file_notes in zip(chunk, notes, strict=True):
             p.manifest.notes = [*p.parse_notes, *file_notes]
@@ -466,7 +482,7 @@ def _tables_of_small_files(entity: reg.Entity, chunk: list[_Parsed], batch: pd.D
     are each file's own), a large file (one table of a large batch would double its memory), or
     a batch Arrow refuses (that file's own conversion then says which)."""
     starts = np.cumsum([0, *(len(rows) for rows in each_file)])
-    if (len(chunk) < 2 or outcome.row_reasons or any(len(p.frame) > SMALL_FILE_ROWS for p in chunk)
+    if (len(chunk) < 2 or outcome.row_reasons or any(p.parsed.rows > SMALL_FILE_ROWS for p in chunk)
             or any(len(rows) and (rows.index[0], rows.index[-1]) != (a, b - 1)  # each file's rows in order
                    for rows, a, b in zip(each_file, starts[:-1], starts[1:], strict=True))):
         return [None] * len(chunk)

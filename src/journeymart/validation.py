@@ -600,9 +600,14 @@ def batch_of_files(entity: Entity, files: list[tuple[pd.DataFrame, date]]) -> pd
     file copied every frame and inferred each window constant's type anew (0.8 us per e-mail
     activity row, BENCHMARKS.md)."""
     frame = files[0][0] if len(files) == 1 else pd.concat([f for f, _ in files], ignore_index=True)
-    sizes = [len(f) for f, _ in files]
-    bounds = [window_bounds(entity, partition) for _, partition in files]
-    extra = {FILE: np.repeat(np.arange(len(files), dtype=np.int64), sizes),
+    return with_file_columns(entity, frame, [len(f) for f, _ in files], [partition for _, partition in files])
+
+
+def with_file_columns(entity: Entity, frame: pd.DataFrame, sizes: list[int], partitions: list[date]) -> pd.DataFrame:
+    """`batch_of_files` of a frame already holding the files' rows in order (`sizes` rows each,
+    over a 0..n-1 index)."""
+    bounds = [window_bounds(entity, partition) for partition in partitions]
+    extra = {FILE: np.repeat(np.arange(len(sizes), dtype=np.int64), sizes),
              WINDOW_START: _constants([b[0] for b in bounds], sizes, frame.index),
              WINDOW_END: _constants([b[1] for b in bounds], sizes, frame.index)}
     if PARSE_ERROR not in frame.columns:

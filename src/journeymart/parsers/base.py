@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import partial
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,11 +51,59 @@ class StructuralError(ValueError):
     """The file as a whole cannot be loaded; the message is the quarantine reason."""
 
 
-@dataclass
+@dataclass(frozen=True)
+class FrameColumns:
+    """A parser's frame before pandas builds it: object columns (`names`) of `rows` cells
+    each. The loader builds one frame of a validation batch's files from their columns
+    (`joined_frame`): a frame per small file cost ~0.2 ms in pandas alone (BENCHMARKS.md,
+    "Small files' frames built per batch"). `missing_as_none`: NaN-like cells become None."""
+
+    names: list[str]
+    columns: list[Any]  # lists (or 1-D object arrays) of cells, one per name
+    rows: int
+    missing_as_none: bool = False
+
+    def __post_init__(self) -> None:
+        if len(self.names) != len(self.columns):
+            raise ValueError(f"{len(self.names)} column names for {len(self.columns)} columns")
+        for name, cells in zip(self.names, self.columns, strict=True):
+            if len(cells) != self.rows:
+                raise ValueError(f"column {name!r} has {len(cells)} cells, not {self.rows}")
+
+    def frame(self) -> pd.DataFrame:
+        return joined_frame([self])
+
+
 class Parsed:
-    frame: pd.DataFrame
-    rows_in: int  # data rows the file holds (header, preamble and footer excluded)
-    notes: tuple[str, ...] = ()  # e.g. "skipped 3 title rows", "skipped totals footer"
+    """A parser's output: the frame (built on first use when the parser gave its columns), the
+    data rows the file holds (header, preamble and footer excluded) and notes (e.g. "skipped 3
+    title rows", "skipped totals footer")."""
+
+    __slots__ = ("_built", "_columns", "notes", "rows_in")
+
+    def __init__(self, frame: pd.DataFrame | FrameColumns, rows_in: int, notes: tuple[str, ...] = ()) -> None:
+        self._built, self._columns = (None, frame) if isinstance(frame, FrameColumns) else (frame, None)
+        self.rows_in, self.notes = rows_in, notes
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._built is None:
+            assert self._columns is not None
+            self._built = self._columns.frame()
+        return self._built
+
+    @property
+    def columns(self) -> FrameColumns | None:
+        """The parser's columns, while the frame is not built from them yet."""
+        return self._columns if self._built is None else None
+
+    @property
+    def rows(self) -> int:
+        """The frame's rows (a file's record can be several rows, or none)."""
+        return self._columns.rows if self._built is None and self._columns is not None else len(self.frame)
+
+    def __repr__(self) -> str:
+        return f"Parsed(rows={self.rows}, rows_in={self.rows_in}, notes={self.notes!r})"
 
 
 # ---------------------------------------------------------------------------------------
@@ -363,21 +412,30 @@ CASTS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def object_frame(names: list[str], columns: list[list[Any]], rows: int, *,
+def object_frame(names: list[str], columns: list[Any], rows: int, *,
                  missing_as_none: bool = False) -> pd.DataFrame:
-    """A frame of object columns (`names`) from lists of `rows` cells each, built as one 2-D
-    object array in pandas' own layout (a row per column), which the frame takes without a
-    copy. From a dict of lists, pandas checks and converts each column on its own: 3 rows ×
+    """A frame of object columns (`names`) from lists of `rows` cells each: `joined_frame` of
+    one part."""
+    return joined_frame([FrameColumns(names, columns, rows, missing_as_none)])
+
+
+def joined_frame(parts: list[FrameColumns]) -> pd.DataFrame:
+    """One frame of the parts' rows in order (every part has the same names), built as one
+    2-D object array in pandas' own layout (a row per column), which the frame takes without
+    a copy. From a dict of lists, pandas checks and converts each column on its own: 3 rows ×
     19 columns took 0.22 ms against 0.06 this way (BENCHMARKS.md, "Small files prepared as
     one batch"). `np.fromiter` fills a column without reading a cell that is a list as a row
-    of cells. `missing_as_none`: NaN, NaT and pd.NA cells become None, as `where(notna, None)`
-    makes them."""
+    of cells. NaN, NaT and pd.NA cells become None, as `where(notna, None)` makes them, when a
+    part asks for it (`missing_as_none`; on the other parts it changes nothing)."""
+    names = parts[0].names
+    if any(p.names != names for p in parts):
+        raise ValueError("the parts' columns differ")
+    rows = sum(p.rows for p in parts)
     block = np.empty((len(names), rows), dtype=object)
-    for i, (name, cells) in enumerate(zip(names, columns, strict=True)):
-        if len(cells) != rows:
-            raise ValueError(f"column {name!r} has {len(cells)} cells, not {rows}")
+    for i in range(len(names)):
+        cells = parts[0].columns[i] if len(parts) == 1 else chain.from_iterable(p.columns[i] for p in parts)
         block[i] = np.fromiter(cells, dtype=object, count=rows)
-    if missing_as_none:
+    if any(p.missing_as_none for p in parts):
         missing = pd.isna(block)
         if missing.any():
             block[missing] = None
@@ -388,21 +446,35 @@ def build_frame(entity: Entity, records: Iterable[dict[str, Any]]) -> pd.DataFra
     """Frame with the entity's columns (+ PII source columns) from dicts already holding
     typed values (or original strings where a cast failed). Missing keys become None, and so
     do NaN-like cells."""
-    cols = [c for c in entity.columns if c not in entity.pii.values()] + list(entity.pii)
-    cols += [ROW_NUMBER, PARSE_ERROR]
+    return record_columns(entity, records).frame()
+
+
+def record_columns(entity: Entity, records: Iterable[dict[str, Any]]) -> FrameColumns:
+    """`build_frame`'s columns, for the frame to be built later (`Parsed`)."""
+    cols = frame_names(entity)
     # object columns: inferring dtypes would turn an int column holding a None into floats
     # (446 -> 446.0) and datetimes into pandas Timestamps.
     records = list(records)
-    return object_frame(cols, [[r.get(c) for r in records] for c in cols], len(records), missing_as_none=True)
+    return FrameColumns(cols, [[r.get(c) for r in records] for c in cols], len(records), missing_as_none=True)
 
 
 def build_frame_from_columns(entity: Entity, columns: dict[str, list[Any]], rows: int) -> pd.DataFrame:
-    """`build_frame` from columns of cast outputs (a column not given is all None). A cast never
-    returns NaN or NaT, and an uncast cell is the file's text or None, so `build_frame`'s
-    NaN-to-None step would change nothing here (it cost 0.3-0.6 us per CSV row)."""
-    cols = [c for c in entity.columns if c not in entity.pii.values()] + list(entity.pii)
-    cols += [ROW_NUMBER, PARSE_ERROR]
-    return object_frame(cols, [columns.get(c, [None] * rows) for c in cols], rows)
+    return cast_columns(entity, columns, rows).frame()
+
+
+def cast_columns(entity: Entity, columns: dict[str, list[Any]], rows: int) -> FrameColumns:
+    """`build_frame`'s columns from columns of cast outputs (a column not given is all None).
+    A cast never returns NaN or NaT, and an uncast cell is the file's text or None, so
+    `build_frame`'s NaN-to-None step would change nothing here (it cost 0.3-0.6 us per CSV
+    row)."""
+    cols = frame_names(entity)
+    return FrameColumns(cols, [columns.get(c, [None] * rows) for c in cols], rows)
+
+
+def frame_names(entity: Entity) -> list[str]:
+    """A parser's frame's columns: the entity's (PII source columns for the ones hashed from
+    them), the row number and the parse error."""
+    return [c for c in entity.columns if c not in entity.pii.values()] + list(entity.pii) + [ROW_NUMBER, PARSE_ERROR]
 
 
 WHOLE_FRAME_ROWS = 1_000  # `column_lists` reads a frame of up to this many rows as one array
@@ -488,17 +560,26 @@ def cast_row(entity: Entity, values: dict[str, Any], *, tz: str,
     Unlike `cast_record`, decimals and ints accept thousands separators (agency and finance
     sheets write "12,345.00"), and PII source columns (entity.pii keys) pass through as text.
     """
-    casts = casts or {}
+    return cast_with(row_plan(entity, tz=tz, casts=casts), values)
+
+
+def row_plan(entity: Entity, *, tz: str,
+             casts: dict[str, Callable[[Any], Any]] | None = None) -> dict[str, Callable[[Any], Any]]:
+    """`cast_row`'s cast for each column it casts, for `cast_with`: worked out once per file
+    rather than per row (~1.5 us a JSON record, BENCHMARKS.md "Small files' frames built per
+    batch")."""
     default = row_casts(tz)
     types = {**entity.columns, **{src: "string" for src in entity.pii}}
+    return {col: default[typ] for col, typ in types.items()} | (casts or {})
+
+
+def cast_with(plan: dict[str, Callable[[Any], Any]], values: dict[str, Any]) -> dict[str, Any]:
+    """`cast_row` by a `row_plan`: a column the plan has no cast for (e.g. _row_number) is
+    kept as it is."""
     out: dict[str, Any] = {}
     for col, v in values.items():
-        if col in casts:
-            out[col] = casts[col](v)
-        elif col in types:
-            out[col] = default[types[col]](v)
-        else:
-            out[col] = v  # e.g. _row_number
+        cast = plan.get(col)
+        out[col] = v if cast is None else cast(v)
     return out
 
 
@@ -506,7 +587,7 @@ def finish(entity: Entity, records: list[dict[str, Any]], rows_in: int,
            notes: Iterable[str] = ()) -> Parsed:
     if rows_in == 0:
         raise StructuralError("file has no data rows (header only)")
-    return Parsed(build_frame(entity, records), rows_in, tuple(notes))
+    return Parsed(record_columns(entity, records), rows_in, tuple(notes))
 
 
 def norm_header(header: str) -> str:
@@ -656,8 +737,7 @@ def parse_csv(data: bytes, name: str, entity: Entity, fields: dict[str, str | tu
     except Exception:  # noqa: BLE001 - the row loop raises it again, for its first such row
         return parse_csv_rowwise(data, name, entity, fields, tz=tz, casts=casts,
                                  header_startswith=header_startswith)
-    return Parsed(build_frame_from_columns(entity, columns, len(table.rows)), len(table.rows),
-                  tuple(notes))
+    return Parsed(cast_columns(entity, columns, len(table.rows)), len(table.rows), tuple(notes))
 
 
 # Arrow's reader has a fixed cost per file (the call and a dictionary encoding per column):
@@ -696,7 +776,7 @@ def _arrow_parsed(arrow: csv_arrow.ArrowCsv, entity: Entity, fields: dict[str, s
         out[t] = values[column.codes]
     out[ROW_NUMBER] = list(range(1, arrow.rows + 1))
     out[PARSE_ERROR] = [None] * arrow.rows
-    return Parsed(build_frame_from_columns(entity, out, arrow.rows), arrow.rows, tuple(notes))
+    return Parsed(cast_columns(entity, out, arrow.rows), arrow.rows, tuple(notes))
 
 
 def parse_csv_rowwise(data: bytes, name: str, entity: Entity, fields: dict[str, str | tuple[str, ...]],
@@ -965,13 +1045,14 @@ def json_records(entity: Entity, items: list[Any], extract: Callable[[dict[str, 
     not an object becomes an all-NULL row, so it is quarantined rather than dropped."""
     records: list[dict[str, Any]] = []
     bad: list[int] = []
+    plan = row_plan(entity, tz=tz, casts=casts)
     for i, item in enumerate(items, start=1):
         if isinstance(item, dict):
             values = extract(item)
         else:
             values = {}
             bad.append(i)
-        record = cast_row(entity, values, tz=tz, casts=casts)
+        record = cast_with(plan, values)
         record[ROW_NUMBER] = i
         records.append(record)
     notes = [f"{len(bad)} element(s) are not JSON objects (first: #{bad[0]})"] if bad else []
