@@ -667,3 +667,19 @@ def test_a_batch_that_fails_to_prepare_is_staged_file_by_file(jm_home: Path, mon
         m = manifests[f.name]
         assert (m.verdict, m.rows_good, m.rows_bad, m.notes) == ("ok", 2, 0, [])
         assert m.validation_summary["files_in_validation_batch"] == 1
+
+
+def test_a_file_gone_before_it_is_read_is_quarantined_with_the_reason(jm_home: Path) -> None:
+    """A file listed and then removed (or made unreadable) before its task reads it ends in the
+    ledger as quarantined with the read's error, not as a loader crash; its batch's other
+    files load."""
+    from journeymart.landing import list_exports
+
+    days = [DAY, DAY + timedelta(days=1)]
+    for i, day in enumerate(days):
+        gads_file(jm_home, [gads_row(30 + i, day=day)], day)
+    files = [f for day in days for f in list_exports("google_ads", day)]
+    Path(files[0].url.removeprefix("file://")).unlink()
+    gone, kept = stage.stage_files(files, "gone", jm_home / "staging" / "gone")
+    assert (gone.verdict, gone.rows_in, kept.verdict, kept.rows_good) == ("quarantined", 0, "ok", 1)
+    assert gone.reason.startswith("cannot read file: ") and "No such file" in gone.reason

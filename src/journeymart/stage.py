@@ -414,8 +414,14 @@ def _read(f: ExportFile, landing: Path | None = None) -> bytes:
         landing = landing or Path(root().path).resolve()
         if not local.resolve().is_relative_to(landing):
             raise StructuralError(f"file resolves outside the landing zone ({landing}); refusing it")
-        if local.stat().st_size > MAX_FILE_BYTES:
-            raise StructuralError(f"file is larger than {MAX_FILE_BYTES} bytes")
+        try:
+            if local.stat().st_size > MAX_FILE_BYTES:
+                raise StructuralError(f"file is larger than {MAX_FILE_BYTES} bytes")
+            # The file the path names, read without fsspec's layers: 46 -> 9 us a file
+            # (BENCHMARKS.md, "Small files' frames built per batch")
+            return local.read_bytes()
+        except OSError as exc:
+            raise StructuralError(f"cannot read file: {exc}") from exc
     try:
         return p.read_bytes()
     except OSError as exc:
