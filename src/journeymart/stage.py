@@ -456,7 +456,9 @@ def _validate_chunk(chunk: list[_Parsed], out_dir: Path, key: bytes | None = Non
     each_file = _rows_of_each_file(batch, len(chunk))
     for p, rows, table in zip(chunk, each_file, _tables_of_small_files(entity, chunk, batch, each_file, outcome),
                               strict=True):
-        reasons = {ix: outcome.row_reasons[ix] for ix in rows.index if ix in outcome.row_reasons}
+        # (a lookup per row of every file, even when no row failed: ~0.1 us an e-mail activity row)
+        reasons = ({ix: outcome.row_reasons[ix] for ix in rows.index if ix in outcome.row_reasons}
+                   if outcome.row_reasons else {})
         try:
             _write_file_outputs(p, rows, reasons, out_dir, table)
         except Exception as exc:  # noqa: BLE001 - one odd file must not fail its whole channel
