@@ -4,6 +4,8 @@ A parser takes the bytes of one native export file and returns a `Parsed`: a pan
 whose columns are exactly the entity's registry columns (plus `_row_number`, the row's
 position in the original file, 1-based, counted the way a person opening the file would:
 data line for CSV after the header, line for NDJSON, element index + 1 for JSON arrays).
+Most parsers give the frame's columns (`FrameColumns`); the loader builds one frame of a
+validation batch's files from them, and `Parsed.frame` builds a file's own when asked.
 
 Typing rule (this is what lets Great Expectations check "castable types" row by row):
 each typed cell holds a Python value of its type (Decimal, int, date, datetime, bool, str,
