@@ -91,18 +91,18 @@ class Parsed:
     def frame(self) -> pd.DataFrame:
         if self._built is None:
             assert self._columns is not None
-            self._built = self._columns.frame()
+            self._built, self._columns = self._columns.frame(), None  # the cells once, not twice
         return self._built
 
     @property
     def columns(self) -> FrameColumns | None:
         """The parser's columns, while the frame is not built from them yet."""
-        return self._columns if self._built is None else None
+        return self._columns
 
     @property
     def rows(self) -> int:
         """The frame's rows (a file's record can be several rows, or none)."""
-        return self._columns.rows if self._built is None and self._columns is not None else len(self.frame)
+        return self._columns.rows if self._columns is not None else len(self.frame)
 
     def __repr__(self) -> str:
         return f"Parsed(rows={self.rows}, rows_in={self.rows_in}, notes={self.notes!r})"
