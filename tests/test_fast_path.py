@@ -391,6 +391,9 @@ ARROW_CSV_CASES: dict[str, tuple[str, bool]] = {
     "unterminated_quote": (f'{MMP_HEADER}\n{MMP_ROW}\n{MMP_ROW.replace("id123456", chr(34) + "id12")}', False),
     "row_of_empty_cells": (f"{MMP_HEADER}\n{MMP_ROW}\n{',' * 11}\n{MMP_ROW}\n", False),
     "row_of_blank_cells": (f"{MMP_HEADER}\n{MMP_ROW}\n{' ,' * 11}\u2003\n{MMP_ROW}\n", False),
+    # every column is blank in some row, but no row in all of them
+    "blank_cells_in_every_column_no_blank_row": (
+        f"{MMP_HEADER}\n{MMP_ROW}\n,,,,,,organic,,1-1,,ios,id1\n2026-01-05 13:06:00,af_login{',' * 10}\n", True),
     "blank_line_before_the_header": (f"\n{MMP_HEADER}\n{MMP_ROW}\n", False),
     "totals_footer": (f"{MMP_HEADER}\n{MMP_ROW}\nTotal,,,,,,,,,,,\n", False),
     "short_row": (f"{MMP_HEADER}\n{MMP_ROW}\n{MMP_ROW.rsplit(',', 1)[0]}\n", False),

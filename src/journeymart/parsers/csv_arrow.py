@@ -82,22 +82,33 @@ def read(raw: bytes, text: str) -> ArrowCsv | None:
         return None
     header = [c[0].as_py().strip() for c in table.columns]
     columns: list[Column] = []
-    blank = np.ones(table.num_rows - 1, dtype=bool)
     limit = csv.field_size_limit()
     for chunked in table.columns:
         cells = chunked.combine_chunks().slice(1)
         if len(text) >= limit and pc.max(pc.utf8_length(cells)).as_py() >= limit:
             return None
         encoded = pc.dictionary_encode(cells)
-        column = Column(encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False))
-        blank &= np.array([not v.strip() for v in column.distinct], dtype=bool)[column.codes]
-        columns.append(column)
-    if blank.any():
+        columns.append(Column(encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)))
+    if _has_blank_row(columns, table.num_rows - 1):
         return None
     last = columns[0].distinct[columns[0].codes[-1]]
     if last.strip().lower().startswith("total"):
         return None
     return ArrowCsv(header, columns, table.num_rows - 1)
+
+
+def _has_blank_row(columns: list[Column], rows: int) -> bool:
+    """Whether a row is blank in every cell. A column without a blank value (most of them:
+    the fewest distinct values are tried first) rules every row out, so the rows are looked at
+    only when each column has a blank value somewhere (before, every distinct value of every
+    column was tested: ~8% of an e-mail activity file's parse, BENCHMARKS.md)."""
+    by_size = sorted(columns, key=lambda c: len(c.distinct))
+    if not all(any(not v.strip() for v in c.distinct) for c in by_size):
+        return False
+    blank = np.ones(rows, dtype=bool)
+    for column in by_size:
+        blank &= np.array([not v.strip() for v in column.distinct], dtype=bool)[column.codes]
+    return bool(blank.any())
 
 
 def _first_line_cells(text: str) -> int:
