@@ -1171,11 +1171,11 @@ def test_a_parsers_frame_is_built_once_from_its_columns() -> None:
 
     columns = FrameColumns(["a", "b"], [[1, 2], ["x", float("nan")]], 2, missing_as_none=True)
     parsed = Parsed(columns, rows_in=3, notes=("n",))
-    assert parsed.columns is columns and parsed.rows == 2
+    assert parsed.unbuilt is columns and parsed.rows == 2
     frame = parsed.frame
-    assert parsed.frame is frame and parsed.columns is None and parsed.rows == 2
+    assert parsed.frame is frame and parsed.unbuilt is None and parsed.rows == 2
     assert frame["b"].tolist() == ["x", None]
     built = Parsed(frame, 2)
-    assert built.columns is None and built.frame is frame
+    assert built.unbuilt is None and built.frame is frame
     with pytest.raises(ValueError, match="'b' has 1 cells, not 2"):
         FrameColumns(["a", "b"], [[1, 2], ["x"]], 2)

@@ -252,7 +252,7 @@ def _batch_frame(entity: reg.Entity, chunk: list[_Parsed]) -> pd.DataFrame:
     """The validation batch's frame (`batch_of_files`). Files whose parser gave its columns
     unbuilt are built as one frame: built per file and joined, pandas' fixed costs took ~0.2
     ms a small file (BENCHMARKS.md, "Small files' frames built per batch")."""
-    files = [(date.fromisoformat(p.manifest.partition_date), p.parsed.columns) for p in chunk]
+    files = [(date.fromisoformat(p.manifest.partition_date), p.parsed.unbuilt) for p in chunk]
     parts = [columns for _, columns in files]
     if len(chunk) > 1 and all(c is not None and c.names == parts[0].names for c in parts):
         return with_file_columns(entity, joined_frame(parts), [c.rows for c in parts], [d for d, _ in files])

@@ -95,7 +95,7 @@ class Parsed:
         return self._built
 
     @property
-    def columns(self) -> FrameColumns | None:
+    def unbuilt(self) -> FrameColumns | None:
         """The parser's columns, while the frame is not built from them yet."""
         return self._columns
 
