@@ -56,7 +56,8 @@ def instrument() -> None:
     # formulas are the parse's, its one Arrow conversion the Parquet write's
     st._batch_frame = _timed("parse", st._batch_frame, lambda a, o: a[0].table)
     st._prepare_batch = _timed("parse", st._prepare_batch, lambda a, o: a[0].table)
-    st._tables_of_small_files = _timed("write_parquet", st._tables_of_small_files, lambda a, o: a[0].table)
+    st._small_files_written_at_once = _timed("write_parquet", st._small_files_written_at_once,
+                                             lambda a, o: a[0].table)
     st.validate_batch = _timed("ge_validate", st.validate_batch, lambda a, o: a[0].table)
     st._write_file_outputs = _timed("write_parquet", st._write_file_outputs,
                                     lambda a, o: a[0].entity.table)

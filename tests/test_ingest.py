@@ -580,8 +580,11 @@ def _staged(manifests: list[stage.Manifest]) -> dict[str, dict[str, object]]:
     for m in manifests:
         seen = {k: v for k, v in vars(m).items()
                 if k not in ("load_id", "run_id", "started_at", "finished_at", "good_parquet", "bad_parquet",
-                             "ge_results")}
-        seen["good"] = pq.read_table(m.good_parquet).to_pylist() if m.good_parquet else None
+                             "ge_results", "good_rows")}
+        good = pq.read_table(m.good_parquet) if m.good_parquet else None
+        if good is not None and m.good_rows is not None:  # the file's slice of its batch's Parquet file
+            good = good.slice(m.good_rows[0], m.good_rows[1] - m.good_rows[0])
+        seen["good"] = good.to_pylist() if good is not None else None
         # a row's reasons in a set: their order follows GE's passes, which a batch with a type
         # failure in another file runs apart (so before batches were prepared together, too)
         seen["bad"] = [r | {"reason": sorted(r["reason"].split("; "))}
@@ -683,3 +686,38 @@ def test_a_file_gone_before_it_is_read_is_quarantined_with_the_reason(jm_home: P
     gone, kept = stage.stage_files(files, "gone", jm_home / "staging" / "gone")
     assert (gone.verdict, gone.rows_in, kept.verdict, kept.rows_good) == ("quarantined", 0, "ok", 1)
     assert gone.reason.startswith("cannot read file: ") and "No such file" in gone.reason
+
+
+def test_small_files_that_all_pass_share_one_parquet_file_and_load_as_their_own(jm_home: Path) -> None:
+    """A validation batch of small files whose rows all pass is written as one Parquet file,
+    each manifest naming its slice of it (`good_rows`). The publisher loads each file's rows
+    with its own lineage, a rerun adds nothing, and a corrected re-delivery of one day replaces
+    only that day's rows."""
+    from journeymart.landing import list_exports
+
+    days = [DAY + timedelta(days=i) for i in range(3)]
+    for i, day in enumerate(days):  # 1, 2 and 3 rows
+        gads_file(jm_home, [gads_row(10 * i + j, day=day) for j in range(1, i + 2)], day)
+    files = [f for day in days for f in list_exports("google_ads", day)]
+    out = jm_home / "staging" / "shared"
+    manifests = stage.stage_files(files, "shared", out)
+    assert len({m.good_parquet for m in manifests}) == 1
+    assert [m.good_rows for m in manifests] == [[0, 1], [1, 3], [3, 6]]
+    paths = [out / f"{m.load_id}.manifest.json" for m in manifests]
+    publish.publish(paths, run_id="shared")
+    publish.publish(paths, run_id="again")
+
+    per_file = """select r._source_file, count(*), min(r.date) = max(r.date),
+                         bool_and(r._load_id = l.load_id and r._file_sha256 = l.sha256)
+                  from raw.google_ads__campaign_stats r join audit.load_ledger l on l.load_id = r._load_id
+                  where l.status = 'loaded' group by 1 order by 1"""
+    assert q(jm_home, per_file) == [(f.url, n, True, True) for f, n in zip(files, [1, 2, 3], strict=True)]
+    assert q(jm_home, "select campaign_id from raw.google_ads__campaign_stats order by 1") == [
+        ("1",), ("11",), ("12",), ("21",), ("22",), ("23",)]
+
+    gads_file(jm_home, [gads_row(11, cost_micros="99000000", day=days[1])], days[1])  # day 2, corrected
+    publish.publish([out / f"{m.load_id}.manifest.json"
+                     for m in stage.stage_files(list_exports("google_ads", days[1]), "fix", out)], run_id="fix")
+    assert q(jm_home, "select campaign_id, cost from raw.google_ads__campaign_stats order by 1") == [
+        ("1", Decimal("12.34")), ("11", Decimal("99")), ("21", Decimal("12.34")), ("22", Decimal("12.34")),
+        ("23", Decimal("12.34"))]

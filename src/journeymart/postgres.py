@@ -139,8 +139,9 @@ class PgConnection:
         self.raw.close()
 
     def copy_parquet(self, table: str, parquet_path: str, columns: Sequence[str],
-                     constants: dict[str, Any] | None = None) -> int:
-        """COPY the named columns of a Parquet file (plus constant columns) into `table`.
+                     constants: dict[str, Any] | None = None, rows: Sequence[int] | None = None) -> int:
+        """COPY the named columns of a Parquet file (plus constant columns) into `table`; only
+        its [start, stop) `rows` when given (a file's slice of a batch's shared file).
 
         pyarrow writes the batch as CSV in memory (exact decimals, ISO timestamps with zone,
         quoted strings so an empty string stays distinct from NULL) and PostgreSQL parses it.
@@ -150,6 +151,8 @@ class PgConnection:
         import pyarrow.parquet as pq
 
         data = pq.read_table(parquet_path, columns=list(columns))
+        if rows is not None:
+            data = data.slice(rows[0], rows[1] - rows[0])
         for name, value in (constants or {}).items():
             data = data.append_column(name, pa.array([value] * data.num_rows, type=_arrow_type(value)))
         buf = io.BytesIO()

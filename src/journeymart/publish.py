@@ -75,13 +75,16 @@ class Appends:
     its ledger rows, written together (`flush`) before anything deletes from the tables or
     updates the ledger, and before the commit; the tables it has made sure exist; its start
     time."""
-    files: dict[tuple[str, tuple[str, ...]], list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    files: dict[tuple[str, tuple[str, ...]], list[tuple[str, dict[str, Any], list[int] | None]]] = field(
+        default_factory=dict)
     ledger_rows: list[list[Any]] = field(default_factory=list)
     tables: set[str] = field(default_factory=set)  # entity tables created (if missing) in it
     started_at: datetime | None = None  # the transaction's now(): every file's load time
 
-    def add(self, table: str, parquet: str, select: list[str], constants: dict[str, Any]) -> None:
-        self.files.setdefault((table, tuple(select)), []).append((parquet, constants))
+    def add(self, table: str, parquet: str, select: list[str], constants: dict[str, Any],
+            rows: list[int] | None = None) -> None:
+        """`rows`: the file's [start, stop) rows of `parquet` (a validation batch's shared file)."""
+        self.files.setdefault((table, tuple(select)), []).append((parquet, constants, rows))
 
     def flush(self, con: Any) -> None:
         for (table, select), files in self.files.items():
@@ -248,7 +251,7 @@ def _apply(con: Any, m: Manifest, summary: PublishSummary, pending: Appends,
     lineage = {"_source_file": m.source_path, "_file_sha256": m.sha256, "_load_id": m.load_id}
     if m.good_parquet:
         pending.add(f"raw.{table}", m.good_parquet, [*entity.columns, "_row_number"],
-                    {**lineage, "_loaded_at": loaded_at})
+                    {**lineage, "_loaded_at": loaded_at}, m.good_rows)
     if m.bad_parquet:
         pending.add(f"quarantine.{table}", m.bad_parquet, ["_row_number", "reason", "record"],
                     {**lineage, "_quarantined_at": loaded_at})

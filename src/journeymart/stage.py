@@ -89,6 +89,9 @@ class Manifest:
     good_parquet: str | None = None
     bad_parquet: str | None = None
     ge_results: str | None = None
+    # The file's rows in good_parquet when it holds a whole validation batch's ([start, stop)
+    # by row number; None: the whole file): small files that all pass share one Parquet file.
+    good_rows: list[int] | None = None
 
     def write(self, folder: Path) -> Path:
         p = folder / f"{self.load_id}.manifest.json"
@@ -454,13 +457,14 @@ def _validate_chunk(chunk: list[_Parsed], out_dir: Path, key: bytes | None = Non
     results.write_text(json.dumps(outcome.results, default=str))
     out: list[Manifest] = []
     each_file = _rows_of_each_file(batch, len(chunk))
-    for p, rows, table in zip(chunk, each_file, _tables_of_small_files(entity, chunk, batch, each_file, outcome),
-                              strict=True):
+    for p, rows, written in zip(chunk, each_file,
+                                _small_files_written_at_once(entity, chunk, batch, each_file, outcome, out_dir),
+                                strict=True):
         # (a lookup per row of every file, even when no row failed: ~0.1 us an e-mail activity row)
         reasons = ({ix: outcome.row_reasons[ix] for ix in rows.index if ix in outcome.row_reasons}
                    if outcome.row_reasons else {})
         try:
-            _write_file_outputs(p, rows, reasons, out_dir, table)
+            _write_file_outputs(p, rows, reasons, out_dir, written)
         except Exception as exc:  # noqa: BLE001 - one odd file must not fail its whole channel
             _fail(p.manifest, exc, _read(p.file), entity, out_dir)
             out.append(p.manifest)
@@ -481,14 +485,16 @@ def _validate_chunk(chunk: list[_Parsed], out_dir: Path, key: bytes | None = Non
     return out
 
 
-def _tables_of_small_files(entity: reg.Entity, chunk: list[_Parsed], batch: pd.DataFrame,
-                           each_file: list[pd.DataFrame], outcome: Any) -> list[pa.Table | None]:
-    """Each file's Parquet rows as a slice of one Arrow table of the whole batch, when every
-    row passed and every file is small: converted file by file, pandas' and Arrow's fixed
-    costs per column were ~0.2 ms a file (BENCHMARKS.md, "Small files prepared as one
-    batch"). None for a file to convert on its own: a batch with a failing row (the good rows
-    are each file's own), a large file (one table of a large batch would double its memory), or
-    a batch Arrow refuses (that file's own conversion then says which)."""
+def _small_files_written_at_once(entity: reg.Entity, chunk: list[_Parsed], batch: pd.DataFrame,
+                                 each_file: list[pd.DataFrame], outcome: Any,
+                                 out_dir: Path) -> list[tuple[Path, int, int] | None]:
+    """One Parquet file of a validation batch's rows, when every row passed and every file is
+    small; each file's rows are a slice of it (the file's manifest says which: `good_rows`).
+    A Parquet file per small file cost ~0.25 ms to write (~12 us a column) and ~0.3 ms to
+    publish, more than its rows (BENCHMARKS.md, "Small files written and published as one
+    Parquet file per batch"). None for a file to write on its own: a batch with a failing row
+    (the good rows are each file's own), a large file (one table of a large batch would double
+    its memory), or a batch Arrow refuses (that file's own conversion then says which)."""
     starts = np.cumsum([0, *(len(rows) for rows in each_file)])
     if (len(chunk) < 2 or outcome.row_reasons or any(p.parsed.rows > SMALL_FILE_ROWS for p in chunk)
             or any(len(rows) and (rows.index[0], rows.index[-1]) != (a, b - 1)  # each file's rows in order
@@ -498,7 +504,9 @@ def _tables_of_small_files(entity: reg.Entity, chunk: list[_Parsed], batch: pd.D
         table = _to_arrow(entity, batch)
     except Exception:  # noqa: BLE001 - each file's own conversion then says which and why
         return [None] * len(chunk)
-    return [table.slice(a, b - a) for a, b in zip(starts[:-1], starts[1:], strict=True)]
+    path = out_dir / f"{chunk[0].manifest.load_id}.batch.good.parquet"
+    _write_parquet(table, path)
+    return [(path, int(a), int(b)) for a, b in zip(starts[:-1], starts[1:], strict=True)]
 
 
 def _rows_of_each_file(batch: pd.DataFrame, files: int) -> list[pd.DataFrame]:
@@ -551,8 +559,9 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def _write_file_outputs(p: _Parsed, frame: pd.DataFrame, reasons: dict[int, list[str]],
-                        out_dir: Path, table: pa.Table | None = None) -> None:
-    """`table`: the file's rows already converted (`_tables_of_small_files`), when all passed."""
+                        out_dir: Path, written: tuple[Path, int, int] | None = None) -> None:
+    """`written`: the batch's Parquet file already holding the file's rows (start, stop), when
+    every row passed (`_small_files_written_at_once`)."""
     m, entity = p.manifest, p.entity
     # Accounting is per source row: a row that became several records (a plan row per month)
     # is quarantined whole if any of its records fails, so rows_in always reconciles.
@@ -567,9 +576,11 @@ def _write_file_outputs(p: _Parsed, frame: pd.DataFrame, reasons: dict[int, list
         good, bad = frame, frame.iloc[:0]
         m.rows_bad = 0
     m.rows_good = m.rows_in - m.rows_bad
-    if len(good):
+    if len(good) and written is not None and not reasons:
+        m.good_parquet, m.good_rows = str(written[0]), [written[1], written[2]]
+    elif len(good):
         gp = out_dir / f"{m.load_id}.good.parquet"
-        _write_parquet(table if table is not None and not reasons else _to_arrow(entity, good), gp)
+        _write_parquet(_to_arrow(entity, good), gp)
         m.good_parquet = str(gp)
     if len(bad):
         bp = out_dir / f"{m.load_id}.bad.parquet"

@@ -213,31 +213,39 @@ def capped_memory(con: Any, limit: str) -> Iterator[None]:
 
 
 def insert_parquets(con: Any, table: str, select: Sequence[str],
-                    files: Sequence[tuple[str, dict[str, Any]]]) -> None:
+                    files: Sequence[tuple[str, dict[str, Any], Sequence[int] | None]]) -> None:
     """Append the `select` columns of staged Parquet files to `table`, each file's rows with
-    its own constant columns (lineage). Every file gives the same constant names.
+    its own constant columns (lineage). Every file gives the same constant names. A file's
+    rows can be a [start, stop) slice of a Parquet file that holds several files' rows (a
+    validation batch of small files), by the rows' position in it; None: the whole file.
 
-    DuckDB reads them all in one statement (`filename` tells the files' rows apart): for 60
-    days of GA4 files in transactions of ~500k rows, 6.3 s instead of 9.8 s with a statement
-    per file (BENCHMARKS.md). PostgreSQL gets each file through COPY.
+    DuckDB reads them all in one statement (`filename` tells the files' rows apart, and
+    `file_row_number` a shared file's): for 60 days of GA4 files in transactions of ~500k
+    rows, 6.3 s instead of 9.8 s with a statement per file (BENCHMARKS.md). PostgreSQL gets
+    each file through COPY.
     """
     if not files:
         return
     if is_postgres(con):
-        for parquet, constants in files:
-            con.copy_parquet(table, parquet, select, constants)
+        for parquet, constants, rows in files:
+            con.copy_parquet(table, parquet, select, constants, rows)
         return
     names = list(files[0][1])
+    sliced = any(rows is not None for _, _, rows in files)
     cols = ", ".join(f'"{c}"' for c in [*select, *names])
     picks = ", ".join([*(f'p."{c}"' for c in select), *(f'l."{c}"' for c in names)])
-    row = "(" + ", ".join(["?"] * (len(names) + 1)) + ")"
-    lineage = ", ".join(f'"{c}"' for c in ["_parquet", *names])
-    params: list[Any] = [[parquet for parquet, _ in files]]
-    for parquet, constants in files:
-        params += [parquet, *(constants[c] for c in names)]
+    keys = ["_parquet", *(["_from", "_to"] if sliced else [])]
+    row = "(" + ", ".join(["?"] * (len(names) + len(keys))) + ")"
+    lineage = ", ".join(f'"{c}"' for c in [*keys, *names])
+    params: list[Any] = [list(dict.fromkeys(parquet for parquet, _, _ in files))]  # each file read once
+    for parquet, constants, rows in files:
+        bounds = ([0, 2**62] if rows is None else list(rows)) if sliced else []
+        params += [parquet, *bounds, *(constants[c] for c in names)]
+    on = "l._parquet = p.filename" + (" and p.file_row_number >= l._from and p.file_row_number < l._to"
+                                      if sliced else "")
     con.execute(f"insert into {table} ({cols}) select {picks} "
-                f"from read_parquet(?, filename = true) as p "
-                f"join (values {', '.join([row] * len(files))}) as l({lineage}) on l._parquet = p.filename",
+                f"from read_parquet(?, filename = true{', file_row_number = true' if sliced else ''}) as p "
+                f"join (values {', '.join([row] * len(files))}) as l({lineage}) on {on}",
                 params)
 
 
