@@ -721,3 +721,31 @@ def test_small_files_that_all_pass_share_one_parquet_file_and_load_as_their_own(
     assert q(jm_home, "select campaign_id, cost from raw.google_ads__campaign_stats order by 1") == [
         ("1", Decimal("12.34")), ("11", Decimal("99")), ("21", Decimal("12.34")), ("22", Decimal("12.34")),
         ("23", Decimal("12.34"))]
+
+
+def test_a_batch_file_that_cannot_be_written_leaves_each_file_to_its_own(
+        jm_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When a batch's shared Parquet file cannot be written, each file writes its own, as a file
+    of a batch with a failing row does; a file whose own write fails too is quarantined with
+    the error, and the task does not crash."""
+    from journeymart.landing import list_exports
+
+    days = [DAY + timedelta(days=i) for i in range(3)]
+    for i, day in enumerate(days):
+        gads_file(jm_home, [gads_row(40 + i, day=day)], day)
+    files = [f for day in days for f in list_exports("google_ads", day)]
+    real = stage._write_parquet
+    calls: list[str] = []
+
+    def refuse(table: object, path: Path) -> None:
+        calls.append(path.name)  # the batch's file, then each file's own in order
+        if path.name.endswith(".batch.good.parquet") or len(calls) == 3:
+            raise OSError("No space left on device")
+        real(table, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stage, "_write_parquet", refuse)
+    out = jm_home / "staging" / "refused"
+    manifests = stage.stage_files(files, "refused", out)
+    assert [(m.verdict, m.good_rows) for m in manifests] == [("ok", None), ("quarantined", None), ("ok", None)]
+    assert "OSError: No space left on device" in manifests[1].reason
+    assert not list(out.glob("*.batch.good.parquet"))

@@ -505,7 +505,11 @@ def _small_files_written_at_once(entity: reg.Entity, chunk: list[_Parsed], batch
     except Exception:  # noqa: BLE001 - each file's own conversion then says which and why
         return [None] * len(chunk)
     path = out_dir / f"{chunk[0].manifest.load_id}.batch.good.parquet"
-    _write_parquet(table, path)
+    try:
+        _write_parquet(table, path)
+    except Exception:  # noqa: BLE001 - each file's own write then fails alone, with its reason
+        path.unlink(missing_ok=True)
+        return [None] * len(chunk)
     return [(path, int(a), int(b)) for a, b in zip(starts[:-1], starts[1:], strict=True)]
 
 
