@@ -617,9 +617,12 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     """Ten days built, then four more days and corrected re-deliveries loaded: day 9's GA4
     export without a third of its visitors and some events of the rest, every app-event file
     without one install and day 9's thinned, day 9's e-mail activity thinned, and the first ten
-    days' FX rates corrected (their orders are in euros). Built incrementally with a 0-day
+    days' FX rates corrected (the first five days' orders are in euros). Built incrementally with a 0-day
     lookback, every incremental model equals a --full-refresh of the same raw data, whole
-    sessions have vanished, and orders changed USD revenue with no new load of their own."""
+    sessions have vanished, and orders changed USD revenue with no new load of their own.
+    Attribution looks back 2 days instead of 30, so that touch paths rebuild resumed customers
+    from a point inside the ten days: with the default the whole history falls within one
+    lookback and the numbering on from the rows kept before it goes untested."""
     import csv
     import gzip
     import io
@@ -640,16 +643,18 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     day8_lines = gzip.decompress(day8_export.read_bytes()).rstrip(b"\n") + b"\n"
     late = dict(spanning, event_date=f"{day8:%Y%m%d}", event_timestamp=str((midnight - 60) * 1_000_000))
     day8_export.write_bytes(gzip.compress(day8_lines + json.dumps(late).encode() + b"\n"))
-    # The first load's orders in euros: a corrected FX file below changes their USD revenue
-    # with no load of the orders' own (staging converts in views), so for a customer with no
-    # other change only the stage model's fingerprint of revenue tells it to rebuild them.
-    euro_orders = orders_in_euros(home / "landing", DEMO["start"], 10)
+    # The first five days' orders in euros: a corrected FX file below changes their USD
+    # revenue with no load of the orders' own (staging converts in views), so for a customer
+    # with no other change only the stage model's fingerprint of revenue tells it to rebuild
+    # them. Customers whose orders all came later keep them as they were and are resumed:
+    # touch paths must keep those orders' paths.
+    euro_orders = orders_in_euros(home / "landing", DEMO["start"], 5)
     load_landing(home, DEMO["start"], 10, "first")
     select = ("--select", "+int_web_sessions__grouped", "+int_app_sessions__grouped",
               "+stg_email__recipient_activity", "+fct_touchpoints", "+int_attribution__touch_paths", "+dim_customers",
               "+int_touchpoints__aggregated_to_customer_cells", "+int_attribution__customer_transitions",
               "channels", "--indirect-selection", "cautious")
-    first = dbt(home, "build", *select)
+    first = dbt(home, "build", *select, "--vars", "{attribution_lookback_days: 2}")
     assert first.success, summary(first)
     db = home / "warehouse.duckdb"
     schema = {name: s for name, s in query(db, "select table_name, table_schema from information_schema.tables")
@@ -714,7 +719,7 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     superseded = query(db, "select channel, count(*) from audit.load_ledger where status = 'superseded' group by 1")
     assert dict(superseded).keys() == {"ga4", "mmp", "email", "finance"}, superseded
 
-    again = dbt(home, "build", *select, "--vars", "{late_data_lookback_days: 0}")
+    again = dbt(home, "build", *select, "--vars", "{late_data_lookback_days: 0, attribution_lookback_days: 2}")
     assert again.success, summary(again)
     compiled = {r.node.name: r.node.compiled_code for r in again.result.results if r.node.name in INCREMENTAL}
     assert set(compiled) == set(INCREMENTAL)
@@ -722,7 +727,7 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
         "the second build did not take the incremental path"
     incremental = {m: _table(db, schema[m], m) for m in INCREMENTAL}
 
-    full = dbt(home, "build", *select, "--full-refresh")
+    full = dbt(home, "build", *select, "--full-refresh", "--vars", "{attribution_lookback_days: 2}")
     assert full.success, summary(full)
     for sessions in ("int_web_sessions__grouped", "int_app_sessions__grouped"):
         vanished = {r[0] for r in before[sessions]} - {r[0] for r in incremental[sessions]}

@@ -17,10 +17,11 @@
 -- are one visit to its state: a self-loop changes no absorption probability, it only slows
 -- the computation down. Conversions without any marketing touch ('direct') have no path and
 -- are not part of the chain.
--- Incremental by customer: a run re-counts every customer with a path row whose
--- _stage_assigned_at is newer than any held here (int_attribution__touch_paths rebuilds
--- such customers whole); the post-hook drops customers left without a path. A row's
--- _stage_assigned_at is the newest of all its customer's path rows.
+-- Incremental by customer: a run re-counts, from all of their path rows, every customer
+-- with a path row whose _stage_assigned_at is newer than any held here (the rows
+-- int_attribution__touch_paths wrote for touches the stage model wrote); the post-hook
+-- drops customers left without a path. A row's _stage_assigned_at is the newest of all its
+-- customer's path rows.
 with
 
 all_paths as not materialized (

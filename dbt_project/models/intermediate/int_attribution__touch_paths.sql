@@ -10,30 +10,40 @@
 -- Marketing touches are those of dim_channels.is_marketing_channel (not commerce/finance);
 -- dim_channels is read so that the rule lives in one place.
 --
+-- touches_in_path counts a converting path's touches; it is NULL on non-converting paths,
+-- which grow with every touch: a count on each of their rows would rewrite the whole path
+-- for each touch added to it.
+--
 -- Incremental by customer (a customer's paths depend on all of their touches and orders):
--- a run rebuilds the paths of every customer int_touchpoints__stage_assigned rebuilt since
--- this table's last run (a newer _stage_assigned_at), and writes only the paths that came
--- out otherwise than held (count and hash sum of their rows), and a tombstone (the path_id,
--- no touch) for each held path of those customers that is gone; delete+insert on path_id
--- replaces them, the second post-hook deletes the tombstones, the first drops customers left
--- without a marketing touch. On a day at a year of history half of the rebuilt customers'
--- 2M path rows are in paths that did not change (an old conversion's path), so they are not
--- written. Tombstones are deleted after the commit (as in the stage model, app sessions and
--- customer cells): deleting rows its own transaction inserted makes DuckDB log that whole
--- insert to the WAL instead of writing it to the database file (here 165MB, then a checkpoint
--- mid-build; BENCHMARKS.md, "Touch paths write only the paths that changed"). Changing
--- var('attribution_lookback_days') or dim_channels' is_marketing_channel needs a
--- --full-refresh.
+-- a run rebuilds the paths of every customer int_touchpoints__stage_assigned wrote rows of
+-- since this table's last run (a newer _stage_assigned_at), from the point their touches
+-- changed on (customers_to_rebuild), and writes only the rows that came out otherwise than
+-- held (a hash of each row, looked up by path and touch), and a tombstone (the path and
+-- touch, is_converting NULL) for each held row in the rebuilt part that is gone;
+-- delete+insert on (path_id, touchpoint_id) replaces them, the second post-hook deletes
+-- the tombstones, the first drops customers left without a marketing touch. On a day at a
+-- year of history (e-mail sends reach ~22k customers, who hold 2M path rows) the rebuild
+-- reads 217k of their 2M touches and writes 33k rows; rebuilding them whole and writing
+-- whole paths, it wrote 977k rows (BENCHMARKS.md, "Touch paths rebuild customers from where
+-- their touches changed, and write only the rows that changed"). Tombstones are deleted
+-- after the commit (as in the stage model, app sessions and customer cells): deleting rows
+-- its own transaction inserted makes DuckDB log that whole insert to the WAL instead of
+-- writing it to the database file (BENCHMARKS.md, "Touch paths write only the paths that
+-- changed"). Changing var('attribution_lookback_days') or dim_channels'
+-- is_marketing_channel needs a --full-refresh. The pre-hook clears the counts a table built
+-- before 2026-12-03 holds on non-converting paths (a no-op after that).
 {%- set lookback_days = var('attribution_lookback_days', 30) %}
+{%- set resume = is_incremental() and relation_has_column(this, '_stage_assigned_at') %}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='path_id',
+        unique_key=['path_id', 'touchpoint_id'],
         on_schema_change='append_new_columns',
+        pre_hook="{% if is_incremental() %}update {{ this }} set touches_in_path = null where not is_converting and touches_in_path is not null{% endif %}",
         post_hook=[
             "delete from {{ this }} where customer_key not in (select distinct touches.customer_key from {{ ref('int_touchpoints__stage_assigned') }} as touches inner join {{ ref('dim_channels') }} as channels on channels.channel_id = touches.channel_id where channels.is_marketing_channel)",
-            after_commit("delete from {{ this }} where touchpoint_id is null"),
+            after_commit("delete from {{ this }} where is_converting is null"),
         ]
     )
 }}
@@ -43,9 +53,71 @@ all_touches as not materialized (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
 ),
 
-touches as (
-    {{ rows_to_rebuild('all_touches', 'customer_key', changed_after='_stage_assigned_at') }}
+{% if resume %}
+held_through as (
+    select max(_stage_assigned_at) as stage_assigned_at from {{ this }}
 ),
+
+-- the customers the stage model wrote rows of since this table's last run, and the first
+-- such touch of each
+changed_customers as (
+    select customer_key, min(touched_at) as changed_from
+    from all_touches
+    where _stage_assigned_at > (select stage_assigned_at from held_through)
+    group by customer_key
+),
+
+changed_customers_touches as (
+    select all_touches.*, changed_customers.changed_from
+    from all_touches
+    inner join changed_customers
+        on changed_customers.customer_key = all_touches.customer_key
+),
+
+-- A customer who still has a row the stage model wrote before (it resumed them: their
+-- touches before changed_from stayed as they were, none removed) keeps every path of an
+-- order before changed_from, and the non-converting rows more than the lookback before it
+-- (no order from changed_from on reaches back to them, and the orders before them are the
+-- same); their paths are rebuilt from rebuild_from on. Every other customer (the stage
+-- model rebuilt them whole: a touch may have left them) is rebuilt whole (rebuild_from NULL).
+customers_to_rebuild as (
+    select
+        customer_key,
+        changed_from,
+        case when min(_stage_assigned_at) <= (select stage_assigned_at from held_through)
+            then {{ dbt.dateadd('day', -1 * lookback_days, 'changed_from') }}
+        end as rebuild_from
+    from changed_customers_touches
+    group by customer_key, changed_from
+),
+
+touches as (
+    select
+        changed_customers_touches.*,
+        customers_to_rebuild.rebuild_from
+    from changed_customers_touches
+    inner join customers_to_rebuild
+        on customers_to_rebuild.customer_key = changed_customers_touches.customer_key
+    where customers_to_rebuild.rebuild_from is null
+        or changed_customers_touches.touched_at >= customers_to_rebuild.rebuild_from
+),
+
+-- rows a resumed customer's non-converting paths keep before rebuild_from: the rebuilt
+-- rows are numbered on from them
+kept_before_rebuild as (
+    select held.path_id, count(*) as touches_before
+    from {{ this }} as held
+    inner join customers_to_rebuild
+        on customers_to_rebuild.customer_key = held.customer_key
+    where not held.is_converting
+        and held.touched_at < customers_to_rebuild.rebuild_from
+    group by held.path_id
+),
+{% else %}
+touches as (
+    select * from all_touches
+),
+{% endif %}
 
 channels as (
     select * from {{ ref('dim_channels') }}
@@ -62,6 +134,10 @@ marketing_touches as (
         touches.channel_id,
         touches.touched_at,
         touches._stage_assigned_at
+        {%- if resume %},
+        touches.changed_from,
+        touches.rebuild_from
+        {%- endif %}
     from touches
     inner join channels
         on channels.channel_id = touches.channel_id
@@ -93,6 +169,10 @@ converting_paths as (
             / 86400 as days_before_conversion,
         _stage_assigned_at
     from touches_in_lookback
+    {%- if resume %}
+    -- a resumed customer's paths of orders before changed_from stay as held
+    where rebuild_from is null or converted_at >= changed_from
+    {%- endif %}
 ),
 
 touches_without_conversion as (
@@ -106,7 +186,11 @@ touches_without_conversion as (
 -- orders the customer had placed before each such touch: the journey segment it belongs to
 segmented as (
     select
-        touches_without_conversion.*,
+        touches_without_conversion.touchpoint_id,
+        touches_without_conversion.customer_key,
+        touches_without_conversion.channel_id,
+        touches_without_conversion.touched_at,
+        touches_without_conversion._stage_assigned_at,
         count(conversions.conversion_id) as orders_before
     from touches_without_conversion
     left join conversions
@@ -143,10 +227,18 @@ all_paths as (
 
 sequenced as (
     select
-        *,
-        row_number() over (partition by path_id order by touched_at, touchpoint_id) as touch_number,
-        count(*) over (partition by path_id) as touches_in_path
+        all_paths.*,
+        {%- if resume %}
+        coalesce(kept_before_rebuild.touches_before, 0) +
+        {%- endif %}
+        row_number() over (partition by all_paths.path_id order by all_paths.touched_at, all_paths.touchpoint_id)
+            as touch_number,
+        case when all_paths.is_converting then count(*) over (partition by all_paths.path_id) end as touches_in_path
     from all_paths
+    {%- if resume %}
+    left join kept_before_rebuild
+        on kept_before_rebuild.path_id = all_paths.path_id
+    {%- endif %}
 ),
 
 paths_rebuilt as (
@@ -167,48 +259,52 @@ paths_rebuilt as (
 
 {%- set columns = ['path_id', 'conversion_id', 'is_converting', 'customer_key', 'touchpoint_id', 'channel_id',
                    'touched_at', 'touch_number', 'touches_in_path', 'days_before_conversion', '_stage_assigned_at'] %}
+{%- set held_columns = [] %}
+{%- for column in columns %}{% do held_columns.append('held.' ~ column) %}{% endfor %}
 {% if is_incremental() %}
--- each path as a count and a hash sum of its rows (order-free), rebuilt and held
-rebuilt_fingerprints as (
-    select path_id, count(*) as path_rows, sum({{ row_hash(columns) }}) as fingerprint
+-- each rebuilt row, and each held row of the rebuilt customers, with a hash of its columns
+rebuilt_rows as (
+    select paths_rebuilt.*, {{ row_hash(columns) }} as row_fingerprint
     from paths_rebuilt
-    group by path_id
 ),
 
-held_fingerprints as (
-    select path_id, count(*) as path_rows, sum({{ row_hash(columns) }}) as fingerprint
+held_rows as (
+    {%- if resume %}
+    -- the held rows the rebuilt ones replace: a resumed customer's from rebuild_from on
+    select held.path_id, held.touchpoint_id, {{ row_hash(held_columns) }} as row_fingerprint
+    from {{ this }} as held
+    inner join customers_to_rebuild
+        on customers_to_rebuild.customer_key = held.customer_key
+    left join conversions
+        on conversions.conversion_id = held.conversion_id
+    where customers_to_rebuild.rebuild_from is null
+        or (held.is_converting and conversions.converted_at >= customers_to_rebuild.changed_from)
+        or (not held.is_converting and held.touched_at >= customers_to_rebuild.rebuild_from)
+    {%- else %}
+    select path_id, touchpoint_id, {{ row_hash(columns) }} as row_fingerprint
     from {{ this }}
-    -- the rebuilt customers' held paths: a customer with a marketing touch has a path, one
-    -- without is the first post-hook's
+    -- a customer with a marketing touch has a path, one without is the first post-hook's
     where customer_key in (select customer_key from marketing_touches)
-    group by path_id
+    {%- endif %}
 ),
 
-paths_changed as (
-    select rebuilt_fingerprints.path_id
-    from rebuilt_fingerprints
-    left join held_fingerprints
-        on held_fingerprints.path_id = rebuilt_fingerprints.path_id
-    where held_fingerprints.path_id is null
-        or held_fingerprints.path_rows <> rebuilt_fingerprints.path_rows
-        or held_fingerprints.fingerprint <> rebuilt_fingerprints.fingerprint
-),
-
+-- rows new or changed, and held rows gone (tombstones: every column but the key NULL)
 final as (
-    select paths_rebuilt.*
-    from paths_rebuilt
-    inner join paths_changed
-        on paths_changed.path_id = paths_rebuilt.path_id
-    union all
     select
-        held_fingerprints.path_id,
-        {%- for column in columns[1:] %}
-        null{{ ',' if not loop.last }}
+        {%- for column in columns %}
+        {%- if column in ('path_id', 'touchpoint_id') %}
+        coalesce(rebuilt_rows.{{ column }}, held_rows.{{ column }}) as {{ column }}
+        {%- else %}
+        rebuilt_rows.{{ column }}
+        {%- endif %}{{ ',' if not loop.last }}
         {%- endfor %}
-    from held_fingerprints
-    left join rebuilt_fingerprints
-        on rebuilt_fingerprints.path_id = held_fingerprints.path_id
-    where rebuilt_fingerprints.path_id is null
+    from rebuilt_rows
+    full outer join held_rows
+        on held_rows.path_id = rebuilt_rows.path_id
+        and held_rows.touchpoint_id = rebuilt_rows.touchpoint_id
+    where rebuilt_rows.path_id is null
+        or held_rows.path_id is null
+        or held_rows.row_fingerprint <> rebuilt_rows.row_fingerprint
 )
 {% else %}
 final as (
