@@ -663,6 +663,30 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
 
     day9 = DEMO["start"] + timedelta(days=8)
     folder = home / "landing"
+    # Customers whose last touch in the first load is a marketing touch on day 10 get an order
+    # early on day 11 and, for some, no other new touch: the order alone moves that touch from
+    # their open path into the order's path, so the Markov transitions must follow it.
+    day11 = DEMO["start"] + timedelta(days=10)
+    order_only = [c for (c,) in query(db, f"""
+        select touches.customer_id
+        from intermediate.int_touchpoints__stage_assigned as touches
+        inner join marts.dim_channels as channels on channels.channel_id = touches.channel_id
+        where touches.customer_id is not null
+        group by touches.customer_id
+        having max(touches.touched_at) = max(case when channels.is_marketing_channel then touches.touched_at end)
+            and max(touches.touched_at) >= timestamptz '{day11 - timedelta(days=1)} 00:00:00+00'
+        order by 1""")]
+    assert order_only, "no customer's last touch is a marketing touch on day 10"
+    orders_day11 = folder / "commerce" / day11.isoformat() / f"orders_export_{day11.isoformat()}.csv"
+    with orders_day11.open(newline="") as f:
+        orders_header, *orders_rows = list(csv.reader(f))
+    for i, customer_id in enumerate(order_only):
+        row = dict(zip(orders_header, orders_rows[0], strict=True))
+        row.update({"Id": f"59{i:08d}", "Name": f"#59{i:05d}", "Email": f"order-only-{i}@example.com",
+                    "Currency": "USD", "Created at": f"{day11} 00:30:00 +0000", "Customer Id": customer_id})
+        orders_rows.append([row[c] for c in orders_header])
+    with orders_day11.open("w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows([orders_header, *orders_rows])
     export = folder / "ga4" / day9.isoformat() / f"events_{day9:%Y%m%d}.ndjson.gz"
     events = gzip.decompress(export.read_bytes()).splitlines(keepends=True)
     users = sorted({json.loads(e)["user_pseudo_id"] for e in events})
@@ -798,6 +822,12 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     reached = {r[key] for r in incremental["int_touchpoints__stage_assigned"] if r[lid] in loaded_second}
     assert {r[fct_key] for r in refreshed if r[order] in repriced} - reached, \
         "every repriced order's customer had a new touch: the revenue-only rebuild is not exercised"
+    # some order-only customer had no other touch from the second load
+    only_new = {c for (c, kinds) in query(db, """
+        select customer_id, list(distinct touch_type) from intermediate.int_touchpoints__stage_assigned
+        where _load_id in (select load_id from audit.load_ledger where run_id = 'second')
+        group by customer_id""") if kinds == ["order"]}
+    assert set(order_only) & only_new, "every order-only customer had another new touch: not exercised"
     for m in INCREMENTAL:
         assert incremental[m] != before[m], f"{m}: the new files changed nothing (test proves nothing)"
         assert incremental[m] == _table(db, schema[m], m), f"{m}: incremental differs from a full refresh"

@@ -86,7 +86,8 @@ customers_to_rebuild as (
         changed_from,
         case when min(_stage_assigned_at) <= (select stage_assigned_at from held_through)
             then {{ dbt.dateadd('day', -1 * lookback_days, 'changed_from') }}
-        end as rebuild_from
+        end as rebuild_from,
+        max(_stage_assigned_at) as customer_stage_assigned_at
     from changed_customers_touches
     group by customer_key, changed_from
 ),
@@ -94,7 +95,8 @@ customers_to_rebuild as (
 touches as (
     select
         changed_customers_touches.*,
-        customers_to_rebuild.rebuild_from
+        customers_to_rebuild.rebuild_from,
+        customers_to_rebuild.customer_stage_assigned_at
     from changed_customers_touches
     inner join customers_to_rebuild
         on customers_to_rebuild.customer_key = changed_customers_touches.customer_key
@@ -115,7 +117,10 @@ kept_before_rebuild as (
 ),
 {% else %}
 touches as (
-    select * from all_touches
+    select
+        *,
+        max(_stage_assigned_at) over (partition by customer_key) as customer_stage_assigned_at
+    from all_touches
 ),
 {% endif %}
 
@@ -133,7 +138,8 @@ marketing_touches as (
         touches.customer_key,
         touches.channel_id,
         touches.touched_at,
-        touches._stage_assigned_at
+        -- the customer's newest: a path changed by an order alone gets the order's
+        touches.customer_stage_assigned_at as _stage_assigned_at
         {%- if resume %},
         touches.changed_from,
         touches.rebuild_from
@@ -259,19 +265,21 @@ paths_rebuilt as (
 
 {%- set columns = ['path_id', 'conversion_id', 'is_converting', 'customer_key', 'touchpoint_id', 'channel_id',
                    'touched_at', 'touch_number', 'touches_in_path', 'days_before_conversion', '_stage_assigned_at'] %}
-{%- set held_columns = [] %}
-{%- for column in columns %}{% do held_columns.append('held.' ~ column) %}{% endfor %}
+{%- set compared = columns | reject('equalto', '_stage_assigned_at') | list %}
+{%- set held_compared = [] %}
+{%- for column in compared %}{% do held_compared.append('held.' ~ column) %}{% endfor %}
 {% if is_incremental() %}
 -- each rebuilt row, and each held row of the rebuilt customers, with a hash of its columns
+-- but _stage_assigned_at (which moves with every rebuild of the customer)
 rebuilt_rows as (
-    select paths_rebuilt.*, {{ row_hash(columns) }} as row_fingerprint
+    select paths_rebuilt.*, {{ row_hash(compared) }} as row_fingerprint
     from paths_rebuilt
 ),
 
 held_rows as (
     {%- if resume %}
     -- the held rows the rebuilt ones replace: a resumed customer's from rebuild_from on
-    select held.path_id, held.touchpoint_id, {{ row_hash(held_columns) }} as row_fingerprint
+    select held.path_id, held.touchpoint_id, held.customer_key, {{ row_hash(held_compared) }} as row_fingerprint
     from {{ this }} as held
     inner join customers_to_rebuild
         on customers_to_rebuild.customer_key = held.customer_key
@@ -281,30 +289,55 @@ held_rows as (
         or (held.is_converting and conversions.converted_at >= customers_to_rebuild.changed_from)
         or (not held.is_converting and held.touched_at >= customers_to_rebuild.rebuild_from)
     {%- else %}
-    select path_id, touchpoint_id, {{ row_hash(columns) }} as row_fingerprint
+    select path_id, touchpoint_id, customer_key, {{ row_hash(compared) }} as row_fingerprint
     from {{ this }}
     -- a customer with a marketing touch has a path, one without is the first post-hook's
     where customer_key in (select customer_key from marketing_touches)
     {%- endif %}
 ),
 
--- rows new or changed, and held rows gone (tombstones: every column but the key NULL)
-final as (
+compared as (
     select
-        {%- for column in columns %}
-        {%- if column in ('path_id', 'touchpoint_id') %}
-        coalesce(rebuilt_rows.{{ column }}, held_rows.{{ column }}) as {{ column }}
-        {%- else %}
-        rebuilt_rows.{{ column }}
-        {%- endif %}{{ ',' if not loop.last }}
-        {%- endfor %}
+        rebuilt_rows.*,
+        held_rows.path_id as held_path_id,
+        held_rows.touchpoint_id as held_touchpoint_id,
+        coalesce(rebuilt_rows.customer_key, held_rows.customer_key) as changed_customer_key,
+        rebuilt_rows.path_id is null
+            or held_rows.path_id is null
+            or held_rows.row_fingerprint <> rebuilt_rows.row_fingerprint as is_changed
     from rebuilt_rows
     full outer join held_rows
         on held_rows.path_id = rebuilt_rows.path_id
         and held_rows.touchpoint_id = rebuilt_rows.touchpoint_id
-    where rebuilt_rows.path_id is null
-        or held_rows.path_id is null
-        or held_rows.row_fingerprint <> rebuilt_rows.row_fingerprint
+),
+
+-- Rows new or changed, held rows gone (tombstones: every column but the key NULL), and the
+-- newest rebuilt row of each customer with such a row: it carries the customer's newest
+-- marker, so int_attribution__customer_transitions counts them again also when their only
+-- change is a row gone.
+changes as (
+    select
+        *,
+        {{ dbt.bool_or('is_changed') }} over (partition by changed_customer_key) as customer_changed,
+        row_number() over (
+            partition by changed_customer_key
+            order by touched_at desc nulls last, path_id desc, touchpoint_id desc
+        ) as newest_first
+    from compared
+),
+
+final as (
+    select
+        {%- for column in columns %}
+        {%- if column in ('path_id', 'touchpoint_id') %}
+        coalesce({{ column }}, held_{{ column }}) as {{ column }}
+        {%- else %}
+        {{ column }}
+        {%- endif %}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from changes
+    where is_changed
+        or (customer_changed and newest_first = 1 and path_id is not null)
 )
 {% else %}
 final as (
