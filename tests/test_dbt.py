@@ -365,6 +365,21 @@ CHECKPOINTED = {GA4_KEY: "raw.ga4__events",
                 "staging.stg_ga4__events:event_key": "staging.stg_ga4__events",
                 "staging.stg_email__recipient_activity:recipient_activity_key": "staging.stg_email__recipient_activity",
                 "staging.stg_mmp__in_app_events:in_app_event_key": "staging.stg_mmp__in_app_events"}
+# tables rows leave (delete+insert models): checkpointed on the stage model's marker, no hash sum
+STAGE_ASSIGNED_KEY = "intermediate.int_touchpoints__stage_assigned:touchpoint_id"
+PATHS = "intermediate.int_attribution__touch_paths"
+ROWS_LEAVE = {STAGE_ASSIGNED_KEY: "intermediate.int_touchpoints__stage_assigned",
+              "marts.fct_touchpoints:touchpoint_id": "marts.fct_touchpoints",
+              f"{PATHS}:path_id,touchpoint_id": PATHS,
+              f"{PATHS}:path_id,touch_number": PATHS,
+              "intermediate.int_attribution__customer_transitions:customer_key,from_state,to_state":
+                  "intermediate.int_attribution__customer_transitions"}
+STAGE_UNIQUE = "unique_incremental_int_touchpoints__stage_assigned_touchpoint_id___stage_assigned_at__True"
+FCT_UNIQUE = "unique_incremental_fct_touchpoints_touchpoint_id___stage_assigned_at__True"
+PATHS_ID_UNIQUE = ("unique_combination_of_columns_int_attribution__touch_paths_path_id__touchpoint_id"
+                   "___stage_assigned_at__True")
+PATHS_NUMBER_UNIQUE = ("unique_combination_of_columns_int_attribution__touch_paths_path_id__touch_number"
+                       "___stage_assigned_at__True")
 
 
 def _checkpoint(db: Path, key: str = GA4_KEY) -> tuple:
@@ -373,15 +388,22 @@ def _checkpoint(db: Path, key: str = GA4_KEY) -> tuple:
     return row
 
 
-def _ga4_uniqueness(home: Path, db: Path, label: str, *args: str) -> tuple[str, str]:
-    """`dbt test` of the GA4 source's uniqueness test on `db`: its status, and which check
-    its compiled SQL ran (the comment the test macro writes first)."""
-    run = dbt(home, "test", "--select", GA4_UNIQUE, *args, warehouse=db, target=f"target-{label}")
+def _uniqueness(home: Path, db: Path, label: str, test: str, *args: str) -> tuple[str, str]:
+    """`dbt test` of one uniqueness test on `db`: its status, and which check its compiled
+    SQL ran (the comment the test macro writes first)."""
+    run = dbt(home, "test", "--select", test, *args, warehouse=db, target=f"target-{label}")
     [result] = [r for r in run.result.results if r.node.resource_type == "test"]
     code = result.node.compiled_code
-    scope = "new loads" if "-- rows loaded after the last passing check" in code else (
-        "whole table" if "-- whole table" in code else "unknown")
+    scope = "unknown"
+    if "-- rows loaded after the last passing check" in code:
+        scope = "written since" if "against one another" in code else "new loads"
+    elif "-- whole table" in code:
+        scope = "whole table"
     return str(result.status), scope
+
+
+def _ga4_uniqueness(home: Path, db: Path, label: str, *args: str) -> tuple[str, str]:
+    return _uniqueness(home, db, label, GA4_UNIQUE, *args)
 
 
 def test_a_passing_build_checkpoints_its_incremental_uniqueness_tests(built) -> None:
@@ -390,9 +412,12 @@ def test_a_passing_build_checkpoints_its_incremental_uniqueness_tests(built) -> 
     db = home / "warehouse.duckdb"
     saved = {k: (t, n) for k, t, n in query(db, "select test_key, checked_through, rows_checked "
                                                 "from audit.dbt_test_checkpoints")}
-    assert set(saved) == set(CHECKPOINTED)
+    assert set(saved) == set(CHECKPOINTED) | set(ROWS_LEAVE)
     for key, table in CHECKPOINTED.items():
         [(newest, rows)] = query(db, f"select max(_loaded_at), count(*) from {table}")
+        assert rows > 0 and saved[key] == (newest, rows), key
+    for key, table in ROWS_LEAVE.items():
+        [(newest, rows)] = query(db, f"select max(_stage_assigned_at), count(_stage_assigned_at) from {table}")
         assert rows > 0 and saved[key] == (newest, rows), key
 
 
@@ -447,13 +472,64 @@ def test_uniqueness_checks_the_whole_table_when_checked_rows_changed(built) -> N
     assert _ga4_uniqueness(home, db, "old-next") == ("pass", "new loads")
 
 
+def test_uniqueness_of_a_table_rows_leave_checks_the_rows_written_since(built) -> None:
+    """The delete+insert models' uniqueness tests (macros/data_test_checkpoints.sql, "Tables
+    rows leave"): after a passing build they check only the rows marked since. Rows leaving
+    keep that short check; two rows written with one key fail it; a key written that an
+    older row holds fails it where the model does not replace by that key (touch paths by
+    path and number); a row slipped in with an old marker, or a last whole-table check
+    older than var('whole_table_check_days'), brings the whole-table check back."""
+    home, _ = built
+    db = copy_warehouse(home, "rows-leave.duckdb")
+    stage = ROWS_LEAVE[STAGE_ASSIGNED_KEY]
+    assert _uniqueness(home, db, "rl-clean", STAGE_UNIQUE) == ("pass", "written since")
+    with duckdb.connect(str(db)) as con:
+        # a customer's rows leave, as a rebuild that moved their touches would leave it
+        con.execute(f"delete from {stage} where customer_key = (select min(customer_key) from {stage})")
+        [(rows,)] = con.execute(f"select count(*) from {stage}").fetchall()
+    assert _uniqueness(home, db, "rl-left", STAGE_UNIQUE) == ("pass", "written since")
+    assert _checkpoint(db, STAGE_ASSIGNED_KEY)[1] == rows
+    with duckdb.connect(str(db)) as con:
+        # two new rows (a newer marker) with one new key: a batch that repeats a key
+        con.execute(f"insert into {stage} select first_row.* replace ('dup-' || touchpoint_id as touchpoint_id, "
+                    "now() as _stage_assigned_at) from (select * from "
+                    f"{stage} order by touchpoint_id limit 1) as first_row, range(2)")
+    assert _uniqueness(home, db, "rl-batch", STAGE_UNIQUE) == ("fail", "written since")
+    assert _checkpoint(db, STAGE_ASSIGNED_KEY)[1] == rows  # a failing check moves nothing
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"delete from {stage} where touchpoint_id like 'dup-%'")
+        # an old marker: a row that came in some other way than the model's writes
+        con.execute(f"insert into {stage} select * from {stage} order by touchpoint_id limit 1")
+    assert _uniqueness(home, db, "rl-old", STAGE_UNIQUE) == ("fail", "whole table")
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"delete from {stage} where touchpoint_id = (select min(touchpoint_id) from {stage})")
+    # both copies gone: fewer rows than counted, so the short check again (a count cannot
+    # tell this from rows leaving, hence the whole-table check every few days)
+    assert _uniqueness(home, db, "rl-fixed", STAGE_UNIQUE) == ("pass", "written since")
+    assert _uniqueness(home, db, "rl-week", STAGE_UNIQUE, "--vars", "{whole_table_check_days: 0}") \
+        == ("pass", "whole table")
+    [(whole_checked_at,)] = query(db, "select whole_checked_at from audit.dbt_test_checkpoints "
+                                      f"where test_key = '{STAGE_ASSIGNED_KEY}'")
+    assert _uniqueness(home, db, "rl-next", STAGE_UNIQUE) == ("pass", "written since")
+    assert query(db, "select whole_checked_at from audit.dbt_test_checkpoints "
+                     f"where test_key = '{STAGE_ASSIGNED_KEY}'") == [(whole_checked_at,)]
+
+    # touch paths replace rows by (path_id, touchpoint_id): a new row may repeat an old
+    # row's (path_id, touch_number), so that test looks the written keys up in the whole table
+    assert _uniqueness(home, db, "rl-paths", PATHS_NUMBER_UNIQUE) == ("pass", "new loads")
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"insert into {PATHS} select * replace ('new-touch' as touchpoint_id, now() as _stage_assigned_at) "
+                    f"from {PATHS} where touch_number is not null order by path_id, touch_number limit 1")
+    assert _uniqueness(home, db, "rl-paths-dup", PATHS_NUMBER_UNIQUE) == ("fail", "new loads")
+
+
 def test_whole_table_uniqueness_tests_find_what_a_plain_group_by_finds(built) -> None:
     """dbt's `unique` and the whole-table check group key hashes first on DuckDB
     (macros/duplicate_keys.sql): they must fail on the same keys, with the same counts, as
     grouping the keys themselves, NULL keys included where the check counts them."""
     home, _ = built
     db = copy_warehouse(home, "duplicate-keys.duckdb")
-    paths = "intermediate.int_attribution__touch_paths"
+    paths = PATHS
     with duckdb.connect(str(db)) as con:
         con.execute("insert into marts.fct_touchpoints select * from marts.fct_touchpoints "
                     "order by touchpoint_id limit 2")
@@ -464,14 +540,14 @@ def test_whole_table_uniqueness_tests_find_what_a_plain_group_by_finds(built) ->
         con.execute(f"insert into {paths} select * replace (null as touchpoint_id) from {paths} "
                     "order by path_id, touch_number limit 2")
     expected = {
-        "unique_fct_touchpoints_touchpoint_id": query(
+        FCT_UNIQUE: query(
             db, "select touchpoint_id, count(*) from marts.fct_touchpoints where touchpoint_id is not null "
                 "group by 1 having count(*) > 1 order by 1"),
-        "unique_combination_of_columns_int_attribution__touch_paths_path_id__touchpoint_id": query(
+        PATHS_ID_UNIQUE: query(
             db, f"select path_id, touchpoint_id, count(*) from {paths} group by 1, 2 having count(*) > 1 order by 1, 2"),
     }
-    assert [n for _, n in expected["unique_fct_touchpoints_touchpoint_id"]] == [3, 2]
-    assert len(expected["unique_combination_of_columns_int_attribution__touch_paths_path_id__touchpoint_id"]) == 2
+    assert [n for _, n in expected[FCT_UNIQUE]] == [3, 2]
+    assert len(expected[PATHS_ID_UNIQUE]) == 2
     run = dbt(home, "test", "--select", *expected, "--store-failures", warehouse=db, target="target-dup-keys")
     by_name = {r.node.name: r for r in run.result.results}
     for name, rows in expected.items():

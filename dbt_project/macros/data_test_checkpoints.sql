@@ -19,6 +19,21 @@
       ones plus the newer rows'). A failing test records nothing, so
       the next run checks again from the last passing point.
 
+    Tables rows leave (`rows_leave`: the models that replace rows by key with delete+insert
+    and delete what went, e.g. the touch tables at 5M rows a year): their checked rows do not
+    stay the same, so no fingerprint of them can hold. What still holds is what the scheme
+    needs: rows can only break uniqueness by arriving, and the rows up to T only leave (or
+    change in other columns), as long as every row such a model writes carries a marker
+    (`loaded_at_column`, e.g. `_stage_assigned_at`) newer than the newest the last passing
+    check saw. So the short check looks up the keys of rows marked after T as above, and
+    where the model writes by delete+insert on a unique_key among the tested columns, only
+    among those rows (`replaced_by_key`: writing a row deleted every held row with its key;
+    an md5 key's lookup in the whole table reads every key, ~0.2-0.5 s at 5M rows). Its
+    guard is the count of rows up to T (rows only leave: a count above the recorded one is
+    a row that came in another way, and checks the whole table), and, because a count cannot
+    see a changed key or a hand edit that also deleted, a whole-table check again once the
+    last one is var('whole_table_check_days') (7) old. Recorded without the hash sum.
+
     Whole-table checks always: with --full-refresh, with var('full_data_tests'), on other
     adapters than DuckDB (no `hash()` there), and without a checkpoint. (A DuckDB upgrade
     that changes `hash()` costs one whole-table check.) Relies on the loader's
@@ -44,7 +59,7 @@
     where {{ loaded_at_column }} <= {{ through_sql if through_sql is not none else '(select max(' ~ loaded_at_column ~ ') from ' ~ relation ~ ')' }}
 {%- endmacro %}
 
-{% macro unique_rows_checked_through(relation, columns, loaded_at_column) -%}
+{% macro unique_rows_checked_through(relation, columns, loaded_at_column, rows_leave=false) -%}
     {%- if not execute or target.type != 'duckdb' or flags.FULL_REFRESH or var('full_data_tests', false) -%}
         {{ return(none) }}
     {%- endif -%}
@@ -53,6 +68,9 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set key = data_test_checkpoint_key(relation, columns) -%}
+    {%- if rows_leave -%}
+        {{ return(rows_left_checked_through(checkpoints, relation, key, loaded_at_column)) }}
+    {%- endif -%}
     {%- set saved = run_query("select checked_through, rows_checked, keys_fingerprint from " ~ checkpoints
                               ~ " where test_key = '" ~ key ~ "'") -%}
     {%- if saved.rows | length == 0 or saved.rows[0][0] is none -%}
@@ -67,34 +85,91 @@
     {{ return(none) }}
 {%- endmacro %}
 
+{#- For a table rows leave: the checkpoint, while the rows marked up to it are no more than
+    it counted and its last whole-table check is younger than var('whole_table_check_days'). -#}
+{% macro rows_left_checked_through(checkpoints, relation, key, loaded_at_column) -%}
+    {%- if not relation_has_column(checkpoints, 'whole_checked_at') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set now = run_query(
+        "select c.rows_checked, c.whole_checked_at >= now() - to_days(" ~ var('whole_table_check_days', 7) | int ~ "), "
+        ~ "(select count(*) from " ~ relation ~ " where " ~ loaded_at_column ~ " <= c.checked_through), "
+        ~ "strftime(c.checked_through at time zone 'UTC', '%Y-%m-%d %H:%M:%S.%f') "
+        ~ "from " ~ checkpoints ~ " as c where c.test_key = '" ~ key ~ "' and c.checked_through is not null "
+        ~ "and c.whole_checked_at is not null") -%}
+    {%- if now.rows | length == 0 -%}
+        {{ return(none) }}
+    {%- elif not now.rows[0][1] -%}
+        {%- do log(key ~ ': the last whole-table check is over ' ~ var('whole_table_check_days', 7) ~ ' days old; checking the whole table', info=true) -%}
+        {{ return(none) }}
+    {%- elif now.rows[0][2] > now.rows[0][0] -%}
+        {%- do log(key ~ ': more rows up to the last passing check than it counted; checking the whole table', info=true) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {#- a constant, not a subquery: the scans of the rows written since skip the row groups
+        whose markers are all older (their zone maps), instead of testing every row -#}
+    {{ return("cast('" ~ now.rows[0][3] ~ "+00' as timestamp with time zone)") }}
+{%- endmacro %}
+
+{#- Whether `relation` is an incremental model written by delete+insert on a unique_key whose
+    columns are all among `columns`: writing a row deletes every held row sharing its key. -#}
+{% macro replaced_by_key(relation, columns) -%}
+    {%- set wanted = columns | map('lower') | list -%}
+    {%- for node in graph.nodes.values()
+            if node.resource_type == 'model' and node.config.materialized == 'incremental'
+            and (node.alias | lower) == (relation.identifier | lower) and (node.schema | lower) == (relation.schema | lower) -%}
+        {%- set key = node.config.unique_key -%}
+        {%- set key = [key] if key is string else (key or []) -%}
+        {%- if node.config.incremental_strategy == 'delete+insert' and key
+               and key | map('lower') | reject('in', wanted) | list | length == 0 -%}
+            {{ return(true) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(false) }}
+{%- endmacro %}
+
 {#- The uniqueness test's SQL: whole table, or the keys of rows loaded after the checkpoint. -#}
-{% macro unique_rows_test(relation, columns, loaded_at_column=none) %}
+{% macro unique_rows_test(relation, columns, loaded_at_column=none, rows_leave=false) %}
     {#- a test with a `where` config reads a subquery, not the relation: whole check -#}
-    {%- set through_sql = unique_rows_checked_through(relation, columns, loaded_at_column)
+    {%- set through_sql = unique_rows_checked_through(relation, columns, loaded_at_column, rows_leave)
         if loaded_at_column and relation.identifier is defined else none -%}
     {%- if through_sql is none %}
     -- whole table
     {{ duplicate_keys_sql(relation, columns) }}
     {%- else %}
-    {{ short_path_mark() }} ({{ data_test_checkpoint_key(relation, columns) }}), against the whole table
+    {%- set replaced = rows_leave and replaced_by_key(relation, columns) %}
+    {{ short_path_mark() }} ({{ data_test_checkpoint_key(relation, columns) }}), against {{ 'one another (the model replaces rows by a key within these columns)' if replaced else 'the whole table' }}
     {%- set key_columns = columns | join(', ') %}
     {%- set complete = columns | join(' is not null and ') ~ ' is not null' %}
     with new_keys as (
         select distinct {{ key_columns }}
         from {{ relation }}
-        where not coalesce({{ loaded_at_column }} <= {{ through_sql }}, false)
+        where {{ loaded_at_column }} > {{ through_sql }} or {{ loaded_at_column }} is null
     ),
 
     {# Two joins, so that the common one is an equi-join, which DuckDB turns into a range
         filter on the table scan (a day's keys touch a few row groups); `is not distinct
-        from` keeps NULLs grouping together like the whole-table check's `group by`. #}
+        from` keeps NULLs grouping together like the whole-table check's `group by`.
+        A model that writes by delete+insert on a unique_key among the columns deleted every
+        held row sharing a complete key with a row it wrote, so those keys can only repeat
+        among the rows written since: no lookup in the whole table (md5 keys prune no row
+        groups, so that join reads every key). #}
     duplicates as (
+        {%- if replaced %}
+        select {{ key_columns }}, count(*) as occurrences
+        from {{ relation }}
+        where ({{ loaded_at_column }} > {{ through_sql }} or {{ loaded_at_column }} is null)
+            and {{ complete }}
+        group by {{ key_columns }}
+        having count(*) > 1
+        {%- else %}
         select {% for c in columns %}rows_.{{ c }}, {% endfor %}count(*) as occurrences
         from {{ relation }} as rows_
         inner join (select * from new_keys where {{ complete }}) as new_keys
             on {% for c in columns %}rows_.{{ c }} = new_keys.{{ c }}{% if not loop.last %} and {% endif %}{% endfor %}
         group by {% for c in columns %}rows_.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
         having count(*) > 1
+        {%- endif %}
 
         union all
 
@@ -128,7 +203,24 @@
                                                        identifier=parent.identifier if parent.resource_type == 'source' else parent.alias) -%}
                 {%- set key = data_test_checkpoint_key(relation, columns) -%}
                 {%- set loaded_at = kwargs.get('loaded_at_column') -%}
-                {%- if short_path_mark() in (res.node.compiled_code or '') -%}
+                {%- set short = short_path_mark() in (res.node.compiled_code or '') -%}
+                {%- if kwargs.get('rows_leave') -%}
+                    {#- the newest marker and the rows up to it; no hash sum (rows leave) -#}
+                    {%- set counted = "(select max(" ~ loaded_at ~ ") as checked_through, count(" ~ loaded_at ~ ") as rows_checked from " ~ relation ~ ")" -%}
+                    {%- if short -%}
+                        {%- do statements.append(
+                            "update audit.dbt_test_checkpoints as c set "
+                            ~ "checked_through = coalesce(n.checked_through, c.checked_through), rows_checked = n.rows_checked, "
+                            ~ "test_name = '" ~ res.node.name ~ "', checked_at = now(), invocation_id = '" ~ invocation_id ~ "' "
+                            ~ "from " ~ counted ~ " as n where c.test_key = '" ~ key ~ "'") -%}
+                    {%- else -%}
+                        {%- do statements.append("delete from audit.dbt_test_checkpoints where test_key = '" ~ key ~ "'") -%}
+                        {%- do statements.append(
+                            "insert into audit.dbt_test_checkpoints (test_key, test_name, checked_through, rows_checked, keys_fingerprint, checked_at, invocation_id, whole_checked_at) "
+                            ~ "select '" ~ key ~ "', '" ~ res.node.name ~ "', checked_through, rows_checked, '', now(), '" ~ invocation_id ~ "', now() from "
+                            ~ counted ~ " as n") -%}
+                    {%- endif -%}
+                {%- elif short -%}
                     {#- The test found the checked rows unchanged and nothing wrote the relation
                         since: add the newer rows to the count and hash sum (~10 ms) instead of
                         hashing the whole table again (~0.2 s for GA4 at a year). A wrong sum
@@ -165,7 +257,8 @@
             keys_fingerprint varchar not null,
             checked_at timestamptz not null,
             invocation_id varchar not null
-        )") -%}
+        );
+        alter table audit.dbt_test_checkpoints add column if not exists whole_checked_at timestamptz") -%}
     {%- endif -%}
     {{ hook_statements(statements) }}
 {% endmacro %}
