@@ -254,7 +254,7 @@ MINIMAL: dict[str, tuple[bytes, str]] = {
     "tiktok_ads__ad_reports": (TIKTOK_JSON, "ad_report_2026-01-05.json"),
     "email__campaigns": (EMAIL_CAMPAIGNS, "campaigns_2026-01-05.csv"),
     "email__recipient_activity": (EMAIL_ACTIVITY, "recipient_activity_2026-01-05.csv"),
-    "ga4__events": (gzip.compress(GA4_NDJSON), "events_20260105.ndjson.gz"),
+    "ga4__events": (gzip.compress(GA4_NDJSON, mtime=0), "events_20260105.ndjson.gz"),
     "mmp__installs": (MMP_INSTALLS, "installs_2026-01-05.csv"),
     "mmp__in_app_events": (MMP_EVENTS, "in_app_events_2026-01-05.csv"),
     "youtube__channel_basic": (YOUTUBE, "channel_basic_a2_2026-01-05.csv"),
@@ -510,12 +510,12 @@ def test_rows_with_a_wrong_cell_count_stay_uncast_so_they_quarantine():
 # structural errors: the whole file is refused with a reason a person can act on
 
 
-@pytest.mark.parametrize(("table", "data", "name", "reason"), [
+_STRUCTURAL_ERRORS = [
     ("google_ads__campaign_stats", GOOGLE_ADS.decode().encode("utf-16"), None, "UTF-16"),
     ("events__event_costs", EVENT_COSTS.replace(b"Berlin", "München".encode("latin-1")), None,
      "not valid UTF-8"),
     ("ga4__events", b"\x1f\x8b\x08\x00garbage", "events_20260105.ndjson.gz", "corrupt gzip"),
-    ("ga4__events", gzip.compress(GA4_NDJSON)[:-12], "events_20260105.ndjson.gz", "corrupt gzip"),
+    ("ga4__events", gzip.compress(GA4_NDJSON, mtime=0)[:-12], "events_20260105.ndjson.gz", "corrupt gzip"),
     ("google_ads__campaign_stats", GOOGLE_ADS.replace(b"metrics.cost_micros", b"metrics.cost"), None,
      "metrics.cost_micros"),
     ("commerce__orders", ORDERS.replace(b"Customer Id", b"Customer"), None, "Customer Id"),
@@ -535,7 +535,13 @@ def test_rows_with_a_wrong_cell_count_stay_uncast_so_they_quarantine():
      "Invalid OAuth access token"),
     ("finance__budget_plan", crlf("Plan Version,Channel,Currency,Notes", "v1,google_ads,USD,x"), None,
      "no month columns"),
-])
+]
+
+
+# Ids name the case, never the bytes: xdist refuses a run whose workers collected different ids,
+# and bytes made at collection time (a gzip header's mtime) differ from one worker to the next.
+@pytest.mark.parametrize(("table", "data", "name", "reason"), _STRUCTURAL_ERRORS,
+                         ids=[f"{t}-{i}" for i, (t, *_) in enumerate(_STRUCTURAL_ERRORS)])
 def test_structural_errors(table, data, name, reason):
     with pytest.raises(StructuralError, match=reason.replace("(", r"\(")):
         parse(table, data, name)
