@@ -33,6 +33,7 @@ def transformed(tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) ->
     cli(home, "ingest", "--start", DEMO["start"].isoformat(), "--end", END.isoformat())
     out = cli(home, "transform", "--date", END.isoformat())
     assert "transform__marts: " in out.stdout and "success" in out.stdout, out.stdout[-2000:]
+    (home / "transform.log").write_text(out.stdout + out.stderr)
     return home
 
 
@@ -52,6 +53,21 @@ def test_transform_dag_builds_checks_and_releases_the_marts(transformed: Path) -
     views = dict(q(transformed, "select view_name, sql from duckdb_views() where schema_name = 'marts'"))
     assert "marts_blue" in views["fct_spend_daily"]
     assert (transformed / "docs" / "index.html").exists()  # dbt docs on every run
+
+
+def test_dbt_tasks_start_from_this_homes_partial_parse(transformed: Path) -> None:
+    """Cosmos' partial-parse cache lives in the home, not in the machine's temp dir, where
+    another home's runs (the other test worker's) replaced it with a file of another profile
+    and each task that found it parsed the whole project again."""
+    cache = transformed / "airflow" / "cosmos" / "transform__marts__dbt_build" / "target"
+    assert (cache / "partial_parse.msgpack").exists()
+    log = (transformed / "transform.log").read_text()
+    tasks = log.count("Running with dbt=")
+    assert tasks > 50, tasks
+    # whole parses: the run's first dbt task (no cache yet in a new home) and `dbt docs
+    # generate` (its own target folder); every other task starts from the cache
+    assert log.count("Unable to do partial parsing") <= 2, [
+        line for line in log.splitlines() if "Unable to do partial parsing" in line]
 
 
 def test_spend_in_marts_reconciles_with_raw_google_ads(transformed: Path) -> None:

@@ -30,6 +30,13 @@ def configure() -> dict[str, str]:
         # Cosmos renders from the manifest `bootstrap` writes; should it ever fall back to
         # `dbt ls`, it must not need the metadata DB (its ls cache lives in Variables).
         "AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS": "False",
+        # Cosmos keeps the partial-parse file its dbt tasks start from in one cache per DAG
+        # and task group, by default under the system temp dir: shared by every home on the
+        # machine. dbt re-parses the whole project (6-11 s here, against ~1 s from the cache) when
+        # the cached file came from another profile, i.e. another home's warehouse path, so
+        # two homes' transform runs (tests, a dev beside a demo) kept invalidating each
+        # other's cache. One cache per home.
+        "AIRFLOW__COSMOS__CACHE_DIR": str(p.airflow_home / "cosmos"),
     }
     for k, v in env.items():
         os.environ.setdefault(k, v)
