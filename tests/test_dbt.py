@@ -391,6 +391,11 @@ def _checkpoint(db: Path, key: str = GA4_KEY) -> tuple:
 def _uniqueness(home: Path, db: Path, label: str, test: str, *args: str) -> tuple[str, str]:
     """`dbt test` of one uniqueness test on `db`: its status, and which check its compiled
     SQL ran (the comment the test macro writes first)."""
+    status, scope, _ = _uniqueness_with_sql(home, db, label, test, *args)
+    return status, scope
+
+
+def _uniqueness_with_sql(home: Path, db: Path, label: str, test: str, *args: str) -> tuple[str, str, str]:
     run = dbt(home, "test", "--select", test, *args, warehouse=db, target=f"target-{label}")
     [result] = [r for r in run.result.results if r.node.resource_type == "test"]
     code = result.node.compiled_code
@@ -399,7 +404,7 @@ def _uniqueness(home: Path, db: Path, label: str, test: str, *args: str) -> tupl
         scope = "written since" if "against one another" in code else "new loads"
     elif "-- whole table" in code:
         scope = "whole table"
-    return str(result.status), scope
+    return str(result.status), scope, code
 
 
 def _ga4_uniqueness(home: Path, db: Path, label: str, *args: str) -> tuple[str, str]:
@@ -448,6 +453,34 @@ def test_uniqueness_after_a_checkpoint_checks_new_loads_against_the_whole_table(
     assert _ga4_uniqueness(home, db, "dup-again") == ("fail", "new loads")
     assert _checkpoint(db) == moved
     assert _ga4_uniqueness(home, db, "dup-full", "--vars", "{full_data_tests: true}") == ("fail", "whole table")
+
+
+STG_GA4_UNIQUE = "test_name:unique_incremental,stg_ga4__events"
+
+
+def test_uniqueness_of_a_surrogate_key_looks_new_keys_up_by_the_time_they_imply(built) -> None:
+    """stg_ga4__events' event_key is an md5 of columns among which the event time is
+    (`key_implies: [event_at]`): the short check matches new keys on the key and event_at,
+    so an old event delivered again fails it; so does one whose event_at is NULL (looked up
+    by the key alone)."""
+    home, _ = built
+    db = copy_warehouse(home, "surrogate-dup.duckdb")
+    assert _uniqueness(home, db, "sk-clean", STG_GA4_UNIQUE) == ("pass", "new loads")
+    with duckdb.connect(str(db)) as con:
+        con.execute("insert into staging.stg_ga4__events select * replace (now() as _loaded_at) "
+                    "from staging.stg_ga4__events order by _loaded_at, event_at limit 1")
+    status, scope, code = _uniqueness_with_sql(home, db, "sk-again", STG_GA4_UNIQUE)
+    assert (status, scope) == ("fail", "new loads")
+    assert "rows_.event_at = new_keys.event_at" in code
+    with duckdb.connect(str(db)) as con:
+        con.execute("delete from staging.stg_ga4__events where _loaded_at > (select checked_through "
+                    "from audit.dbt_test_checkpoints where test_key = 'staging.stg_ga4__events:event_key')")
+    assert _uniqueness(home, db, "sk-removed", STG_GA4_UNIQUE) == ("pass", "new loads")
+    with duckdb.connect(str(db)) as con:
+        con.execute("insert into staging.stg_ga4__events select * replace (now() as _loaded_at, "
+                    "cast(null as timestamptz) as event_at) from staging.stg_ga4__events "
+                    "order by _loaded_at, event_at limit 1")
+    assert _uniqueness(home, db, "sk-null-time", STG_GA4_UNIQUE) == ("fail", "new loads")
 
 
 def test_uniqueness_checks_the_whole_table_when_checked_rows_changed(built) -> None:
