@@ -34,7 +34,7 @@ PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 MODELS = ("first_touch", "last_touch", "linear", "position_based", "time_decay", "markov")
 SELECTION = ("+mart_attribution", "+mart_platform_reported_conversions", "+dim_customers", "+fct_touchpoints")
 ATTRIBUTION_MODELS = ("int_attribution__conversions", "int_attribution__touch_paths",
-                      "int_attribution__customer_transitions", "int_attribution__markov_transitions",
+                      "int_attribution__path_transitions", "int_attribution__markov_transitions",
                       "int_attribution__markov_removal_effects", "mart_attribution",
                       "mart_platform_reported_conversions")
 LOOKBACK = timedelta(days=30)  # var('attribution_lookback_days') default

@@ -372,8 +372,8 @@ ROWS_LEAVE = {STAGE_ASSIGNED_KEY: "intermediate.int_touchpoints__stage_assigned"
               "marts.fct_touchpoints:touchpoint_id": "marts.fct_touchpoints",
               f"{PATHS}:path_id,touchpoint_id": PATHS,
               f"{PATHS}:path_id,touch_number": PATHS,
-              "intermediate.int_attribution__customer_transitions:customer_key,from_state,to_state":
-                  "intermediate.int_attribution__customer_transitions"}
+              "intermediate.int_attribution__path_transitions:path_id,from_state,to_state":
+                  "intermediate.int_attribution__path_transitions"}
 STAGE_UNIQUE = "unique_incremental_int_touchpoints__stage_assigned_touchpoint_id___stage_assigned_at__True"
 FCT_UNIQUE = "unique_incremental_fct_touchpoints_touchpoint_id___stage_assigned_at__True"
 PATHS_ID_UNIQUE = ("unique_combination_of_columns_int_attribution__touch_paths_path_id__touchpoint_id"
@@ -481,6 +481,27 @@ def test_uniqueness_of_a_surrogate_key_looks_new_keys_up_by_the_time_they_imply(
                     "cast(null as timestamptz) as event_at) from staging.stg_ga4__events "
                     "order by _loaded_at, event_at limit 1")
     assert _uniqueness(home, db, "sk-null-time", STG_GA4_UNIQUE) == ("fail", "new loads")
+
+
+def test_a_retired_models_table_and_checkpoints_are_dropped(built) -> None:
+    """A warehouse built before int_attribution__customer_transitions became
+    int_attribution__path_transitions still holds the old table and its test's checkpoint:
+    the next dbt invocation drops both (macros/drop_retired_models.sql), and no other."""
+    home, _ = built
+    db = copy_warehouse(home, "retired.duckdb")
+    old = "intermediate.int_attribution__customer_transitions"
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"create table {old} as select 'k1' as customer_key, '(start)' as from_state")
+        con.execute("insert into audit.dbt_test_checkpoints (test_key, test_name, checked_through, rows_checked, "
+                    "keys_fingerprint, checked_at, invocation_id) values "
+                    f"('{old}:customer_key,from_state,to_state', 'old', now(), 1, '', now(), 'x')")
+    kept = query(db, f"select test_key from audit.dbt_test_checkpoints where test_key not like '{old}:%' order by 1")
+    assert len(kept) == len(CHECKPOINTED) + len(ROWS_LEAVE)
+    run = dbt(home, "run", "--select", "int_calendar__days", warehouse=db, target="target-retired")
+    assert run.success, summary(run)
+    assert query(db, "select count(*) from information_schema.tables where table_schema = 'intermediate' "
+                     "and table_name = 'int_attribution__customer_transitions'") == [(0,)]
+    assert query(db, "select test_key from audit.dbt_test_checkpoints order by 1") == kept
 
 
 def test_uniqueness_checks_the_whole_table_when_checked_rows_changed(built) -> None:
@@ -627,7 +648,7 @@ def test_identity_held_by_an_older_build_is_aggregated_whole_once(built) -> None
 INCREMENTAL_STAGING = ("stg_ga4__events", "stg_mmp__in_app_events", "stg_email__recipient_activity")
 INCREMENTAL = (*INCREMENTAL_STAGING, "int_web_sessions__grouped", "int_app_sessions__grouped", "int_customers__identity",
                "int_touchpoints__stage_assigned", "fct_touchpoints", "int_attribution__touch_paths",
-               "dim_customers", "int_touchpoints__aggregated_to_customer_cells", "int_attribution__customer_transitions")
+               "dim_customers", "int_touchpoints__aggregated_to_customer_cells", "int_attribution__path_transitions")
 # What only an incremental run's SQL holds: the rows or loads it restricts itself to, or the
 # held summaries it merges new rows into (int_customers__identity).
 INCREMENTAL_PATH_MARKERS = ("_to_rebuild", "loads_to_process", "held_to_merge")
@@ -761,7 +782,7 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     load_landing(home, DEMO["start"], 10, "first")
     select = ("--select", "+int_web_sessions__grouped", "+int_app_sessions__grouped",
               "+stg_email__recipient_activity", "+fct_touchpoints", "+int_attribution__touch_paths", "+dim_customers",
-              "+int_touchpoints__aggregated_to_customer_cells", "+int_attribution__customer_transitions",
+              "+int_touchpoints__aggregated_to_customer_cells", "+int_attribution__path_transitions",
               "channels", "--indirect-selection", "cautious")
     first = dbt(home, "build", *select, "--vars", "{attribution_lookback_days: 2}")
     assert first.success, summary(first)

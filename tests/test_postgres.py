@@ -314,7 +314,7 @@ def test_incremental_models_on_postgres_equal_a_full_refresh(tmp_path_factory: p
     env = _env(home, "postgres", server)
     select = ("--select", "+int_web_sessions__grouped", "+int_app_sessions__grouped", "+stg_email__recipient_activity",
               "+fct_touchpoints", "+int_attribution__touch_paths", "+dim_customers",
-              "+int_touchpoints__aggregated_to_customer_cells", "+int_attribution__customer_transitions", "channels",
+              "+int_touchpoints__aggregated_to_customer_cells", "+int_attribution__path_transitions", "channels",
               "--indirect-selection", "cautious")
     with pytest.MonkeyPatch.context() as mp:
         _apply_env(mp, env)

@@ -1,11 +1,11 @@
 -- The first-order Markov chain of customer journeys: one row per observed transition between
--- states, counted over all paths, converting and not: the sum of every customer's
--- transitions (int_attribution__customer_transitions, which defines the states and counts
--- them incrementally by customer).
+-- states, counted over all paths, converting and not: the sum of every path's transitions
+-- (int_attribution__path_transitions, which defines the states and counts them
+-- incrementally by path).
 with
 
-customer_transitions as (
-    select * from {{ ref('int_attribution__customer_transitions') }}
+path_transitions as (
+    select * from {{ ref('int_attribution__path_transitions') }}
 ),
 
 counted as (
@@ -13,7 +13,7 @@ counted as (
         from_state,
         to_state,
         sum(transitions) as transitions
-    from customer_transitions
+    from path_transitions
     group by from_state, to_state
 ),
 

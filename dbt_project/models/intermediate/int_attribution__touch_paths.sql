@@ -21,7 +21,9 @@
 -- held (a hash of each row, looked up by path and touch), and a tombstone (the path and
 -- touch, is_converting NULL) for each held row in the rebuilt part that is gone;
 -- delete+insert on (path_id, touchpoint_id) replaces them, the second post-hook deletes
--- the tombstones, the first drops customers left without a marketing touch. On a day at a
+-- the tombstones, the first drops customers left without a marketing touch. Each path with
+-- a row written or gone also has its newest row written (under the customer's newest
+-- marker), which int_attribution__path_transitions follows path by path. On a day at a
 -- year of history (e-mail sends reach ~22k customers, who hold 2M path rows) the rebuild
 -- reads 217k of their 2M touches and writes 33k rows; rebuilding them whole and writing
 -- whole paths, it wrote 977k rows (BENCHMARKS.md, "Touch paths rebuild customers from where
@@ -301,7 +303,7 @@ compared as (
         rebuilt_rows.*,
         held_rows.path_id as held_path_id,
         held_rows.touchpoint_id as held_touchpoint_id,
-        coalesce(rebuilt_rows.customer_key, held_rows.customer_key) as changed_customer_key,
+        coalesce(rebuilt_rows.path_id, held_rows.path_id) as changed_path_id,
         rebuilt_rows.path_id is null
             or held_rows.path_id is null
             or held_rows.row_fingerprint <> rebuilt_rows.row_fingerprint as is_changed
@@ -312,19 +314,54 @@ compared as (
 ),
 
 -- Rows new or changed, held rows gone (tombstones: every column but the key NULL), and the
--- newest rebuilt row of each customer with such a row: it carries the customer's newest
--- marker, so int_attribution__customer_transitions counts them again also when their only
--- change is a row gone.
+-- newest rebuilt row of each path with such a row: it carries the customer's newest marker,
+-- so int_attribution__path_transitions counts the path again also when its only change is a
+-- row gone.
 changes as (
     select
         *,
-        {{ dbt.bool_or('is_changed') }} over (partition by changed_customer_key) as customer_changed,
+        {{ dbt.bool_or('is_changed') }} over (partition by changed_path_id) as path_changed,
         row_number() over (
-            partition by changed_customer_key
-            order by touched_at desc nulls last, path_id desc, touchpoint_id desc
+            partition by changed_path_id
+            order by touched_at desc nulls last, touchpoint_id desc
         ) as newest_first
     from compared
 ),
+
+{%- if resume %}
+
+-- A resumed customer's open path whose rows in the rebuilt part are all gone (an order from
+-- changed_from on took them into its path) but which keeps rows before rebuild_from: no row
+-- of it is rebuilt, so its newest kept row is written again under the customer's newest
+-- marker, for int_attribution__path_transitions to count the path again.
+emptied_paths as (
+    select changed_path_id as path_id
+    from changes
+    group by changed_path_id
+    having count(path_id) = 0
+),
+
+kept_rows_marked_again as (
+    select
+        {%- for column in columns %}
+        {{ 'customer_stage_assigned_at as _stage_assigned_at' if column == '_stage_assigned_at' else column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            held.*,
+            customers_to_rebuild.customer_stage_assigned_at,
+            row_number() over (partition by held.path_id order by held.touched_at desc, held.touchpoint_id desc) as newest_first
+        from {{ this }} as held
+        inner join emptied_paths
+            on emptied_paths.path_id = held.path_id
+        inner join customers_to_rebuild
+            on customers_to_rebuild.customer_key = held.customer_key
+        where not held.is_converting
+            and held.touched_at < customers_to_rebuild.rebuild_from
+    ) as kept
+    where newest_first = 1
+),
+{%- endif %}
 
 final as (
     select
@@ -337,7 +374,11 @@ final as (
         {%- endfor %}
     from changes
     where is_changed
-        or (customer_changed and newest_first = 1 and path_id is not null)
+        or (path_changed and newest_first = 1 and path_id is not null)
+    {%- if resume %}
+    union all
+    select * from kept_rows_marked_again
+    {%- endif %}
 )
 {% else %}
 final as (
