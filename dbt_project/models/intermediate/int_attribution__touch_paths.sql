@@ -60,20 +60,16 @@ held_through as (
     select max(_stage_assigned_at) as stage_assigned_at from {{ this }}
 ),
 
--- the customers the stage model wrote rows of since this table's last run, and the first
--- such touch of each
+-- the customers the stage model wrote rows of since this table's last run, the first such
+-- touch of each, and their newest marker (their rows written before carry older ones)
 changed_customers as (
-    select customer_key, min(touched_at) as changed_from
+    select
+        customer_key,
+        min(touched_at) as changed_from,
+        max(_stage_assigned_at) as customer_stage_assigned_at
     from all_touches
     where _stage_assigned_at > (select stage_assigned_at from held_through)
     group by customer_key
-),
-
-changed_customers_touches as (
-    select all_touches.*, changed_customers.changed_from
-    from all_touches
-    inner join changed_customers
-        on changed_customers.customer_key = all_touches.customer_key
 ),
 
 -- A customer who still has a row the stage model wrote before (it resumed them: their
@@ -82,28 +78,41 @@ changed_customers_touches as (
 -- (no order from changed_from on reaches back to them, and the orders before them are the
 -- same); their paths are rebuilt from rebuild_from on. Every other customer (the stage
 -- model rebuilt them whole: a touch may have left them) is rebuilt whole (rebuild_from NULL).
+-- Found with two narrow scans of the touches; joining the changed customers' touches once
+-- and reading that join twice materialized ~2M rows of every column at a year
+-- (BENCHMARKS.md, "Touch paths read the changed customers' touches once").
+resumed_customers as (
+    select distinct all_touches.customer_key
+    from all_touches
+    inner join changed_customers
+        on changed_customers.customer_key = all_touches.customer_key
+    where all_touches._stage_assigned_at <= (select stage_assigned_at from held_through)
+),
+
 customers_to_rebuild as (
     select
-        customer_key,
-        changed_from,
-        case when min(_stage_assigned_at) <= (select stage_assigned_at from held_through)
-            then {{ dbt.dateadd('day', -1 * lookback_days, 'changed_from') }}
+        changed_customers.customer_key,
+        changed_customers.changed_from,
+        case when resumed_customers.customer_key is not null
+            then {{ dbt.dateadd('day', -1 * lookback_days, 'changed_customers.changed_from') }}
         end as rebuild_from,
-        max(_stage_assigned_at) as customer_stage_assigned_at
-    from changed_customers_touches
-    group by customer_key, changed_from
+        changed_customers.customer_stage_assigned_at
+    from changed_customers
+    left join resumed_customers
+        on resumed_customers.customer_key = changed_customers.customer_key
 ),
 
 touches as (
     select
-        changed_customers_touches.*,
+        all_touches.*,
+        customers_to_rebuild.changed_from,
         customers_to_rebuild.rebuild_from,
         customers_to_rebuild.customer_stage_assigned_at
-    from changed_customers_touches
+    from all_touches
     inner join customers_to_rebuild
-        on customers_to_rebuild.customer_key = changed_customers_touches.customer_key
+        on customers_to_rebuild.customer_key = all_touches.customer_key
     where customers_to_rebuild.rebuild_from is null
-        or changed_customers_touches.touched_at >= customers_to_rebuild.rebuild_from
+        or all_touches.touched_at >= customers_to_rebuild.rebuild_from
 ),
 
 -- rows a resumed customer's non-converting paths keep before rebuild_from: the rebuilt
