@@ -133,7 +133,9 @@ def test_every_registry_entity_has_a_source_and_a_staging_model(built) -> None:
             assert model, f"no staging model stg_{ch.id}__{e.id}"
             assert model["original_file_path"] == f"models/staging/{ch.id}/stg_{ch.id}__{e.id}.sql"
             # views, but for the high-volume entities (incremental: see stg_ga4__events' header)
-            want = "incremental" if model["name"] in INCREMENTAL_STAGING else "view"
+            # and the ones stored to convert their money once a run (see their headers)
+            want = ("incremental" if model["name"] in INCREMENTAL_STAGING
+                    else "table" if model["name"] in TABLE_STAGING else "view")
             assert model["config"]["materialized"] == want, model["name"]
             assert f"source.journeymart.{ch.id}.{e.id}" in model["depends_on"]["nodes"]
 
@@ -373,7 +375,10 @@ ROWS_LEAVE = {STAGE_ASSIGNED_KEY: "intermediate.int_touchpoints__stage_assigned"
               f"{PATHS}:path_id,touchpoint_id": PATHS,
               f"{PATHS}:path_id,touch_number": PATHS,
               "intermediate.int_attribution__path_transitions:path_id,from_state,to_state":
-                  "intermediate.int_attribution__path_transitions"}
+                  "intermediate.int_attribution__path_transitions",
+              "intermediate.int_web_sessions__grouped:session_key": "intermediate.int_web_sessions__grouped"}
+# the write marker of each table rows leave: the stage model's, or the model's own
+ROWS_LEAVE_MARKER = {"intermediate.int_web_sessions__grouped": "_grouped_at"}
 STAGE_UNIQUE = "unique_incremental_int_touchpoints__stage_assigned_touchpoint_id___stage_assigned_at__True"
 FCT_UNIQUE = "unique_incremental_fct_touchpoints_touchpoint_id___stage_assigned_at__True"
 PATHS_ID_UNIQUE = ("unique_combination_of_columns_int_attribution__touch_paths_path_id__touchpoint_id"
@@ -422,7 +427,8 @@ def test_a_passing_build_checkpoints_its_incremental_uniqueness_tests(built) -> 
         [(newest, rows)] = query(db, f"select max(_loaded_at), count(*) from {table}")
         assert rows > 0 and saved[key] == (newest, rows), key
     for key, table in ROWS_LEAVE.items():
-        [(newest, rows)] = query(db, f"select max(_stage_assigned_at), count(_stage_assigned_at) from {table}")
+        marker = ROWS_LEAVE_MARKER.get(table, "_stage_assigned_at")
+        [(newest, rows)] = query(db, f"select max({marker}), count({marker}) from {table}")
         assert rows > 0 and saved[key] == (newest, rows), key
 
 
@@ -577,6 +583,33 @@ def test_uniqueness_of_a_table_rows_leave_checks_the_rows_written_since(built) -
     assert _uniqueness(home, db, "rl-paths-dup", PATHS_NUMBER_UNIQUE) == ("fail", "new loads")
 
 
+WEB_SESSIONS = "intermediate.int_web_sessions__grouped"
+WEB_SESSIONS_UNIQUE = "test_name:unique_incremental,int_web_sessions__grouped"
+
+
+def test_web_sessions_uniqueness_follows_their_own_write_marker(built) -> None:
+    """A re-grouped web session keeps its events' _loaded_at, so its uniqueness test follows
+    _grouped_at (when a run wrote the session): the sessions written since are checked among
+    themselves (the model replaces sessions by session_key); two written with one key fail,
+    and a row slipped in with an old marker brings the whole-table check back."""
+    home, _ = built
+    db = copy_warehouse(home, "web-sessions-unique.duckdb")
+    [(written, unmarked)] = query(db, f"select count(distinct _grouped_at), count(*) - count(_grouped_at) "
+                                      f"from {WEB_SESSIONS}")
+    assert written >= 1 and unmarked == 0
+    assert _uniqueness(home, db, "ws-clean", WEB_SESSIONS_UNIQUE) == ("pass", "written since")
+    with duckdb.connect(str(db)) as con:
+        # a batch written with one key twice, with an old _loaded_at as a re-grouping gives
+        con.execute(f"insert into {WEB_SESSIONS} select first_row.* replace ('dup-' || session_key as session_key, "
+                    f"now() as _grouped_at) from (select * from {WEB_SESSIONS} order by session_key limit 1) "
+                    "as first_row, range(2)")
+    assert _uniqueness(home, db, "ws-batch", WEB_SESSIONS_UNIQUE) == ("fail", "written since")
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"delete from {WEB_SESSIONS} where session_key like 'dup-%'")
+        con.execute(f"insert into {WEB_SESSIONS} select * from {WEB_SESSIONS} order by session_key limit 1")
+    assert _uniqueness(home, db, "ws-old", WEB_SESSIONS_UNIQUE) == ("fail", "whole table")
+
+
 def test_whole_table_uniqueness_tests_find_what_a_plain_group_by_finds(built) -> None:
     """dbt's `unique` and the whole-table check group key hashes first on DuckDB
     (macros/duplicate_keys.sql): they must fail on the same keys, with the same counts, as
@@ -646,6 +679,7 @@ def test_identity_held_by_an_older_build_is_aggregated_whole_once(built) -> None
 
 
 INCREMENTAL_STAGING = ("stg_ga4__events", "stg_mmp__in_app_events", "stg_email__recipient_activity")
+TABLE_STAGING = ("stg_commerce__orders",)
 INCREMENTAL = (*INCREMENTAL_STAGING, "int_web_sessions__grouped", "int_app_sessions__grouped", "int_customers__identity",
                "int_touchpoints__stage_assigned", "fct_touchpoints", "int_attribution__touch_paths",
                "dim_customers", "int_touchpoints__aggregated_to_customer_cells", "int_attribution__path_transitions")
@@ -658,15 +692,16 @@ def took_incremental_path(sql: str) -> bool:
     return any(marker in sql for marker in INCREMENTAL_PATH_MARKERS)
 
 
-# When a row's customer was rebuilt: differs between an incremental run and a full refresh
-# by design (it is the run's time), so the comparison leaves it out.
-REBUILD_MARKER = "_stage_assigned_at"
+# When a run wrote a row (a customer rebuilt, a web session re-grouped): differs between an
+# incremental run and a full refresh by design (it is the run's time), so comparisons leave
+# it out.
+REBUILD_MARKERS = ("_stage_assigned_at", "_grouped_at")
 
 
 def _table(db: Path, schema: str, name: str) -> list[tuple]:
     columns = [c for (c,) in query(db, "select column_name from information_schema.columns where table_schema = "
                                        f"'{schema}' and table_name = '{name}' order by ordinal_position")]
-    listed = ", ".join(f'"{c}"' for c in columns if c != REBUILD_MARKER)
+    listed = ", ".join(f'"{c}"' for c in columns if c not in REBUILD_MARKERS)
     return query(db, f"select {listed} from {schema}.{name} order by all")
 
 
@@ -909,7 +944,7 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     # removed), so the stage model's rebuild of the customers a touch left is exercised
     columns = [c for (c,) in query(db, "select column_name from information_schema.columns where "
                                        "table_name = 'int_touchpoints__stage_assigned' order by ordinal_position")
-               if c != REBUILD_MARKER]
+               if c not in REBUILD_MARKERS]
     tp, key = columns.index("touchpoint_id"), columns.index("customer_key")
     keys_before = {r[tp]: r[key] for r in before["int_touchpoints__stage_assigned"]}
     # touches gone upstream (the vanished sessions'): written as tombstones, then deleted
@@ -929,7 +964,7 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     assert quiet, "every customer a touch left also had a new load: the move path is not exercised alone"
     paths_key = [c for (c,) in query(db, "select column_name from information_schema.columns where table_name = "
                                          "'int_attribution__touch_paths' order by ordinal_position")
-                 if c != REBUILD_MARKER].index("customer_key")
+                 if c not in REBUILD_MARKERS].index("customer_key")
 
     def paths_of_quiet(rows: list[tuple]) -> list[tuple]:
         return [r for r in rows if r[paths_key] in quiet]
@@ -939,7 +974,7 @@ def test_incremental_models_equal_a_full_refresh_after_new_and_corrected_files(
     # the euro orders' touches have a new USD revenue, from the corrected rates alone, and
     # some of them belong to quiet customers: ones no touch from the second load reached
     fct = [c for (c,) in query(db, "select column_name from information_schema.columns where "
-                                   "table_name = 'fct_touchpoints' order by ordinal_position") if c != REBUILD_MARKER]
+                                   "table_name = 'fct_touchpoints' order by ordinal_position") if c not in REBUILD_MARKERS]
     kind, order, revenue, fct_key = (fct.index(c) for c in ("touch_type", "order_id", "revenue_usd", "customer_key"))
 
     def euro_revenue(rows: list[tuple]) -> dict[str, Decimal]:

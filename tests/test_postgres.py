@@ -29,14 +29,14 @@ import pytest
 
 from conftest import DEMO, correct_euro_rates, load_landing, orders_in_euros
 from pg_cluster import PgServer, PostgresUnavailable, create_database, pg_cluster
-from test_dbt import INCREMENTAL, REBUILD_MARKER, took_incremental_path
+from test_dbt import INCREMENTAL, REBUILD_MARKERS, took_incremental_path
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 # Lineage, load-time and build-time columns differ between two loads of the same files by design.
 LOAD_COLUMNS = ("_load_id", "_source_file", "_loaded_at", "_file_sha256", "loaded_at", "last_loaded_at",
-                "_stage_assigned_at")
+                "_stage_assigned_at", "_grouped_at")
 KEY_MARTS = ("fct_spend_daily", "fct_touchpoints", "fct_engagement_daily", "dim_customers", "dim_campaigns",
              "dim_channels", "mart_journey_funnel", "mart_channel_stage_matrix")
 
@@ -292,7 +292,7 @@ def _pg_table(server: PgServer, name: str) -> list[tuple]:
     [(schema,)] = pg_query(server, "select table_schema from information_schema.tables where table_name = %s", [name])
     columns = [c for (c,) in pg_query(server, "select column_name from information_schema.columns where "
                                               "table_schema = %s and table_name = %s order by ordinal_position",
-                                      [schema, name]) if c != REBUILD_MARKER]
+                                      [schema, name]) if c not in REBUILD_MARKERS]
     listed = ", ".join(f'"{c}"' for c in columns)
     return sorted(pg_query(server, f'select {listed} from "{schema}"."{name}"'), key=repr)
 

@@ -17,7 +17,8 @@ TINY_END = date(2026, 1, 3)
 FINAL = ("loaded", "partial", "quarantined", "skipped_duplicate")
 # Differ between two correct runs: ids, load and build times, and paths that name the home
 # directory.
-VOLATILE = {"_load_id", "_loaded_at", "_source_file", "_quarantined_at", "last_loaded_at", "_stage_assigned_at"}
+VOLATILE = {"_load_id", "_loaded_at", "_source_file", "_quarantined_at", "last_loaded_at", "_stage_assigned_at",
+            "_grouped_at"}
 
 
 def tiny_landing(out: Path) -> Path:

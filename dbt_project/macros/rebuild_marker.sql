@@ -5,6 +5,8 @@
     every customer the stage model rebuilt: new touches, and touches that moved between customers
     without a new load. The run's start time, but never at or before the newest marker the
     table already holds (a worker's clock behind an earlier one's must not hide a rebuild).
+    `column` names another model's marker: int_web_sessions__grouped's `_grouped_at`, when a
+    run last wrote the session, which its uniqueness test follows.
 #}
 {% macro next_rebuild_marker(column='_stage_assigned_at') -%}
     {%- set started = "cast('" ~ run_started_at ~ "' as timestamp with time zone)" -%}

@@ -114,7 +114,11 @@ final as (
         coalesce(channel_id, 'ga4') as channel_id,
         _source_file,
         _load_id,
-        _loaded_at
+        _loaded_at,
+        -- when this run wrote the session: a session re-grouped from old events keeps its
+        -- _loaded_at, so the uniqueness test finds the rows written since its last pass by
+        -- this (macros/data_test_checkpoints.sql, "Tables rows leave")
+        {{ next_rebuild_marker('_grouped_at') }} as _grouped_at
     from assigned_to_channels
 )
 
