@@ -133,9 +133,7 @@ def test_every_registry_entity_has_a_source_and_a_staging_model(built) -> None:
             assert model, f"no staging model stg_{ch.id}__{e.id}"
             assert model["original_file_path"] == f"models/staging/{ch.id}/stg_{ch.id}__{e.id}.sql"
             # views, but for the high-volume entities (incremental: see stg_ga4__events' header)
-            # and the ones stored to convert their money once a run (see their headers)
-            want = ("incremental" if model["name"] in INCREMENTAL_STAGING
-                    else "table" if model["name"] in TABLE_STAGING else "view")
+            want = "incremental" if model["name"] in INCREMENTAL_STAGING else "view"
             assert model["config"]["materialized"] == want, model["name"]
             assert f"source.journeymart.{ch.id}.{e.id}" in model["depends_on"]["nodes"]
 
@@ -679,7 +677,6 @@ def test_identity_held_by_an_older_build_is_aggregated_whole_once(built) -> None
 
 
 INCREMENTAL_STAGING = ("stg_ga4__events", "stg_mmp__in_app_events", "stg_email__recipient_activity")
-TABLE_STAGING = ("stg_commerce__orders",)
 INCREMENTAL = (*INCREMENTAL_STAGING, "int_web_sessions__grouped", "int_app_sessions__grouped", "int_customers__identity",
                "int_touchpoints__stage_assigned", "fct_touchpoints", "int_attribution__touch_paths",
                "dim_customers", "int_touchpoints__aggregated_to_customer_cells", "int_attribution__path_transitions")

@@ -1,10 +1,4 @@
 -- One row per order (Shopify export).
--- A table, rebuilt every run, not a view like the other staging models: its USD amounts are
--- as-of lookups of the FX rates per order, and a view did them again for each of the ten
--- tests on it and for each reader (identity, the touch union): ~0.45 s more a run at a year
--- than at 30 days (BENCHMARKS.md, "stg_commerce__orders stored"). Rebuilt whole, it takes
--- a corrected FX rate like the view did.
-{{ config(materialized='table') }}
 with
 
 source as (
