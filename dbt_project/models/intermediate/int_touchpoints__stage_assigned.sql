@@ -41,11 +41,13 @@
 -- var('existing_customer_lead_hours') needs a --full-refresh.
 with
 
--- Every column but touchpoint_id and reporting_date: an incremental run stitches every touch
--- but rebuilds few, so the md5 (touches_to_process) and the time-zone conversion (final) run
--- for those only (BENCHMARKS.md, "Stage assignment without an md5 per touch" and "The stage
--- model converts time zones for the touches it writes").
-touches as (
+-- Every column but touchpoint_id and reporting_date: an incremental run reads every touch
+-- (grouped by its identifiers) but writes few, so the md5 (touches_to_process) and the
+-- time-zone conversion (final) run for those only (BENCHMARKS.md, "Stage assignment without
+-- an md5 per touch" and "The stage model converts time zones for the touches it writes").
+-- Not materialized: an incremental run reads it twice, the second time for the touches it
+-- writes only.
+touches as not materialized (
     select
         touch_type,
         source_record_id,
@@ -76,28 +78,29 @@ rules as (
     select * from {{ ref('journey_stage_rules') }}
 ),
 
--- the strongest identifier on the touch decides its customer
-stitched_to_customers as (
+{#- the strongest identifier decides the customer: the stitching of a relation (REL) holding
+    the four identifier columns, as the body of a CTE -#}
+{%- set stitched -%}
     select
-        touches.*,
+        REL.*,
         coalesce(by_customer_id.customer_key, by_email.customer_key,
                  by_pseudo_id.customer_key, by_appsflyer_id.customer_key) as customer_key,
-        coalesce(touches.customer_id, by_email.customer_id,
+        coalesce(REL.customer_id, by_email.customer_id,
                  by_pseudo_id.customer_id, by_appsflyer_id.customer_id) as resolved_customer_id
-    from touches
+    from REL
     left join identities as by_customer_id
         on by_customer_id.identifier_type = 'customer_id'
-        and by_customer_id.identifier_value = touches.customer_id
+        and by_customer_id.identifier_value = REL.customer_id
     left join identities as by_email
         on by_email.identifier_type = 'email_hash'
-        and by_email.identifier_value = touches.email_hash
+        and by_email.identifier_value = REL.email_hash
     left join identities as by_pseudo_id
         on by_pseudo_id.identifier_type = 'user_pseudo_id'
-        and by_pseudo_id.identifier_value = touches.user_pseudo_id
+        and by_pseudo_id.identifier_value = REL.user_pseudo_id
     left join identities as by_appsflyer_id
         on by_appsflyer_id.identifier_type = 'appsflyer_id'
-        and by_appsflyer_id.identifier_value = touches.appsflyer_id
-),
+        and by_appsflyer_id.identifier_value = REL.appsflyer_id
+{%- endset %}
 
 {#- a touch in the fingerprints: its key, its resolved campaign, and its revenue (an order's
     USD amount moves when a corrected fx rate arrives, with no new load of the order) -#}
@@ -116,34 +119,67 @@ newest_held as (
     select max(_loaded_at) as loaded_at from {{ this }}
 ),
 
--- Per customer, over every stitched touch: its touches with their campaigns and revenue as
--- one fingerprint (count and hash sum; a touch is its (touch_type, source_record_id), what
--- touchpoint_id is the md5 of), its state (first order, first customer signal), and the
--- same for the touches loaded up to the newest load held ("old") apart from the ones after
--- it ("new"). Compared with the held rows' fingerprint: a customer who gained, lost or
--- re-campaigned a touch, or whose order's USD revenue changed, has another one. Aggregates
--- by customer instead of a join of every touch with its held row, which took ~2.4 s at 5M
--- touches (BENCHMARKS.md, "Stage assignment by customer fingerprints").
-stitched_summary as (
+-- The touches grouped by the identifiers they carry (248k tuples for 5M touches at a year),
+-- then those tuples stitched: a touch's customer depends only on its identifiers, so this
+-- stitches 20x fewer rows than stitching each touch, and nothing wide is materialized
+-- (BENCHMARKS.md, "Touches grouped by identifier tuple before stitching"). Per tuple: its
+-- touches with their campaigns and revenue as one fingerprint (count and hash sum; a touch
+-- is its (touch_type, source_record_id), what touchpoint_id is the md5 of), its state (first
+-- order, first customer signal), the same for the touches loaded up to the newest load held
+-- ("old") apart from the ones after it ("new"), and the newest load. All of them add up by
+-- customer (stitched_summary), which is compared with the held rows' fingerprint: a customer
+-- who gained, lost or re-campaigned a touch, or whose order's USD revenue changed, has
+-- another one. Aggregates instead of a join of every touch with its held row, which took
+-- ~2.4 s at 5M touches (BENCHMARKS.md, "Stage assignment by customer fingerprints").
+touch_tuples as (
     select
-        customer_key,
+        customer_id,
+        email_hash,
+        user_pseudo_id,
+        appsflyer_id,
         count(*) as touches,
         {{ fingerprint }} as fingerprint,
+        sum(case when touch_type = 'order' then 1 else 0 end) as orders,
+        sum(case when touched_at is null then 1 else 0 end) as untimed_touches,
+        sum(case when touched_at is null and touch_type = 'order' then 1 else 0 end) as untimed_orders,
         min(case when touch_type = 'order' then touched_at end) as first_order_at,
         min(case when is_customer_signal then touched_at end) as first_customer_signal_at,
         sum(case when is_new then 0 else 1 end) as old_touches,
         sum(case when is_new then 0 else {{ touch_hash }} end) as old_fingerprint,
-        sum(case when not is_new and touch_type = 'order' then 1 else 0 end) as old_orders,
         min(case when not is_new and touch_type = 'order' then touched_at end) as old_first_order_at,
         min(case when not is_new and is_customer_signal then touched_at end) as old_first_customer_signal_at,
-        min(case when is_new then touched_at end) as new_first_touched_at
+        min(case when is_new then touched_at end) as new_first_touched_at,
+        max(_loaded_at) as newest_loaded_at
     from (
         select
-            stitched_to_customers.*,
-            coalesce(stitched_to_customers._loaded_at > newest_held.loaded_at, false) as is_new
-        from stitched_to_customers
+            touches.*,
+            coalesce(touches._loaded_at > newest_held.loaded_at, false) as is_new
+        from touches
         cross join newest_held
-    ) as stitched
+    ) as touches_with_age
+    group by customer_id, email_hash, user_pseudo_id, appsflyer_id
+),
+
+stitched_tuples as (
+    {{ stitched | replace('REL', 'touch_tuples') }}
+),
+
+stitched_summary as (
+    select
+        customer_key,
+        sum(touches) as touches,
+        sum(fingerprint) as fingerprint,
+        sum(orders) as orders,
+        sum(untimed_touches) as untimed_touches,
+        sum(untimed_orders) as untimed_orders,
+        min(first_order_at) as first_order_at,
+        min(first_customer_signal_at) as first_customer_signal_at,
+        sum(old_touches) as old_touches,
+        sum(old_fingerprint) as old_fingerprint,
+        min(old_first_order_at) as old_first_order_at,
+        min(old_first_customer_signal_at) as old_first_customer_signal_at,
+        min(new_first_touched_at) as new_first_touched_at
+    from stitched_tuples
     group by customer_key
 ),
 
@@ -174,24 +210,10 @@ customers_to_resume as (
             = {{ bought_before_data | replace('SIGNAL', 'stitched_summary.first_customer_signal_at') | replace('ORDER', 'stitched_summary.first_order_at') }}
 ),
 
--- the touches (and orders) each resumed customer keeps: all old, dated before the first new one
-kept_before_resume as (
-    select
-        customers_to_resume.customer_key,
-        customers_to_resume.resume_from,
-        sum(case when stitched_to_customers.touched_at < customers_to_resume.resume_from then 1 else 0 end) as touches_before,
-        sum(case when stitched_to_customers.touched_at < customers_to_resume.resume_from
-                  and stitched_to_customers.touch_type = 'order' then 1 else 0 end) as orders_before
-    from customers_to_resume
-    inner join stitched_to_customers
-        on stitched_to_customers.customer_key = customers_to_resume.customer_key
-    group by customers_to_resume.customer_key, customers_to_resume.resume_from
-),
-
 customers_changed as (
     select customer_key
-    from stitched_to_customers
-    where _loaded_at > (select loaded_after from reprocess_since)
+    from stitched_tuples
+    where newest_loaded_at > (select loaded_after from reprocess_since)
     union
     select coalesce(stitched_summary.customer_key, held_fingerprints.customer_key)
     from stitched_summary
@@ -209,21 +231,76 @@ customers_to_rebuild as (
     where customers_to_resume.customer_key is null
 ),
 
-touches_to_process as (
-    select {{ touchpoint_id() }} as touchpoint_id, stitched_to_customers.*, 0 as touches_before, 0 as orders_before
-    from stitched_to_customers
-    inner join customers_to_rebuild
-        on customers_to_rebuild.customer_key = stitched_to_customers.customer_key
-    union all
+-- The touches to write, in a second pass over the union: every touch of a customer rebuilt
+-- whole, and a resumed customer's from its first new touch's time on, found by the
+-- identifier tuples stitched to them (30k of 5M touches on a day at a year). A resumed
+-- customer's kept touches (dated before that time) are its count less the ones fetched and
+-- the ones without a time.
+tuples_to_fetch as (
     select
-        {{ touchpoint_id() }} as touchpoint_id,
-        stitched_to_customers.*,
-        kept_before_resume.touches_before,
-        kept_before_resume.orders_before
-    from stitched_to_customers
-    inner join kept_before_resume
-        on kept_before_resume.customer_key = stitched_to_customers.customer_key
-    where stitched_to_customers.touched_at >= kept_before_resume.resume_from
+        stitched_tuples.customer_id,
+        stitched_tuples.email_hash,
+        stitched_tuples.user_pseudo_id,
+        stitched_tuples.appsflyer_id,
+        stitched_tuples.customer_key,
+        stitched_tuples.resolved_customer_id,
+        customers_to_write.resume_from
+    from stitched_tuples
+    inner join (
+        select customer_key, cast(null as timestamp with time zone) as resume_from from customers_to_rebuild
+        union all
+        select customer_key, resume_from from customers_to_resume
+    ) as customers_to_write
+        on customers_to_write.customer_key = stitched_tuples.customer_key
+),
+
+touches_fetched as (
+    select
+        touches.*,
+        tuples_to_fetch.customer_key,
+        tuples_to_fetch.resolved_customer_id,
+        tuples_to_fetch.resume_from
+    from touches
+    inner join tuples_to_fetch
+        on touches.customer_id is not distinct from tuples_to_fetch.customer_id
+        and touches.email_hash is not distinct from tuples_to_fetch.email_hash
+        and touches.user_pseudo_id is not distinct from tuples_to_fetch.user_pseudo_id
+        and touches.appsflyer_id is not distinct from tuples_to_fetch.appsflyer_id
+    where tuples_to_fetch.resume_from is null
+        or touches.touched_at >= tuples_to_fetch.resume_from
+),
+
+kept_before_resume as (
+    select
+        customers_to_resume.customer_key,
+        stitched_summary.touches - stitched_summary.untimed_touches - fetched.touches as touches_before,
+        stitched_summary.orders - stitched_summary.untimed_orders - fetched.orders as orders_before
+    from customers_to_resume
+    inner join stitched_summary
+        on stitched_summary.customer_key = customers_to_resume.customer_key
+    inner join (
+        select customer_key, count(*) as touches, sum(case when touch_type = 'order' then 1 else 0 end) as orders
+        from touches_fetched
+        group by customer_key
+    ) as fetched
+        on fetched.customer_key = customers_to_resume.customer_key
+),
+
+touches_to_process as (
+    select
+        {{ touchpoint_id('touches_fetched.touch_type', 'touches_fetched.source_record_id') }} as touchpoint_id,
+        {%- for column in ['touch_type', 'source_record_id', 'touched_at', 'channel_id', 'campaign_key', 'campaign_id',
+                           'campaign_name', 'customer_id', 'email_hash', 'user_pseudo_id', 'appsflyer_id', 'order_id',
+                           'revenue_usd', 'implies_prior_history', 'is_customer_signal', '_source_file', '_load_id',
+                           '_loaded_at', 'customer_key', 'resolved_customer_id'] %}
+        touches_fetched.{{ column }},
+        {%- endfor %}
+        coalesce(kept_before_resume.touches_before, 0) as touches_before,
+        coalesce(kept_before_resume.orders_before, 0) as orders_before
+    from touches_fetched
+    left join kept_before_resume
+        on kept_before_resume.customer_key = touches_fetched.customer_key
+        and touches_fetched.resume_from is not null
 ),
 
 customer_history as (
@@ -249,6 +326,10 @@ touches_gone as (
     )
 ),
 {% else %}
+stitched_to_customers as (
+    {{ stitched | replace('REL', 'touches') }}
+),
+
 touches_to_process as (
     select {{ touchpoint_id() }} as touchpoint_id, stitched_to_customers.*, 0 as touches_before, 0 as orders_before
     from stitched_to_customers
