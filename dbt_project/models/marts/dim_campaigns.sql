@@ -9,7 +9,7 @@ spend as not materialized (
 
 -- the stored touches, not the union view they are written from: the view re-reads every
 -- touch source (e-mail activity, sessions, ...) to give the same campaign keys, 0.39 s
--- against 0.07 s at a year (BENCHMARKS.md, "dim_campaigns reads the stored touches")
+-- against 0.07 s at a year (BENCHMARKS.md, "Three cuts in what grows with history")
 touches as (
     select * from {{ ref('int_touchpoints__stage_assigned') }}
 ),
