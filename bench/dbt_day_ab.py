@@ -30,8 +30,12 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.common import Spec, entity_files, jm_env, run_contender
+
+if TYPE_CHECKING:
+    import duckdb
 
 # (table, columns): the stage model's decisions, the fact table, the session tables, the marts most
 # likely to move
@@ -45,6 +49,8 @@ CHECKSUMS = {
     "marts.mart_attribution": "*",
 }
 REPO = Path(__file__).resolve().parents[1]
+# columns holding the time of the run that wrote the row (macros/rebuild_marker.sql)
+WRITE_MARKERS = ("_grouped_at", "_stage_assigned_at")
 # bench.dbt_day's first two steps, in a process with the base's JOURNEYMART_HOME
 NEXT_DAY = ("import sys; from datetime import date; from bench.dbt_day import full_build_and_next_day; "
             "print(full_build_and_next_day(date.fromisoformat(sys.argv[1])))")
@@ -78,6 +84,17 @@ def base(landing: Path, start: date, days: int, out: Path, fx_day: date | None =
     return target
 
 
+def _columns(con: duckdb.DuckDBPyConnection, table: str, cols: str) -> str:
+    """`cols`, with `*` as every column but the write markers, which hold the run's own time
+    (`_grouped_at`: two runs of the same code on the same base differ there, and only there)."""
+    if cols != "*":
+        return cols
+    schema, name = table.split(".")
+    names = [c for (c,) in con.execute("select column_name from information_schema.columns where table_schema = ? "
+                                       "and table_name = ? order by ordinal_position", [schema, name]).fetchall()]
+    return ", ".join(c for c in names if c not in WRITE_MARKERS)
+
+
 def run(label: str, project: Path, base_db: Path, out: Path, keep: bool = False) -> tuple[float, dict[str, float]]:
     """`keep`: leave the run's warehouse and dbt logs (`logs/dbt.log` times each statement) in
     <out>/run_<label>."""
@@ -101,8 +118,8 @@ def run(label: str, project: Path, base_db: Path, out: Path, keep: bool = False)
     times = {r["unique_id"]: r["execution_time"] for r in results}
     (out / f"times_{label}_{time.strftime('%H%M%S')}.json").write_text(json.dumps(times, indent=0))
     with duckdb.connect(str(db), read_only=True) as con:
-        sums = {table: con.execute(f"select count(*), sum(hash(r::varchar)) from (select {cols} from {table}) r")
-                .fetchone() for table, cols in CHECKSUMS.items()}
+        sums = {table: con.execute(f"select count(*), sum(hash(r::varchar)) from (select {_columns(con, table, cols)} "
+                                   f"from {table}) r").fetchone() for table, cols in CHECKSUMS.items()}
     print(f"{label}: elapsed {elapsed:.1f} s, nodes {sum(times.values()):.1f} s, checksums {sums}")
     for node, seconds in sorted(times.items(), key=lambda kv: -kv[1])[:12]:
         print(f"  {seconds:6.2f} {node}")
