@@ -171,7 +171,7 @@ def test_import_ctes_read_more_than_once_are_not_materialized() -> None:
     assert not missing, f"import CTEs read more than once, materialized by DuckDB: {missing}"
 
 
-POST_HOOK_ANTI_JOIN = re.compile(r"post_hook=\[?\s*\"delete from \{\{ this \}\} where (\w+) not in \(select (distinct )?")
+POST_HOOK_ANTI_JOIN = re.compile(r"post_hook=\[?\s*(?:after_commit\()?\"delete from \{\{ this \}\} where (\w+) not in \(select (distinct )?")
 
 
 def test_post_hook_anti_joins_select_distinct_keys() -> None:

@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='path_id',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where path_id not in (select distinct path_id from {{ ref('int_attribution__touch_paths') }})"
+        post_hook=after_commit("delete from {{ this }} where path_id not in (select distinct path_id from {{ ref('int_attribution__touch_paths') }})")
     )
 }}
 -- Each path's steps through the first-order Markov chain of journeys: one row per path and
@@ -19,7 +19,11 @@
 -- are not part of the chain.
 -- Incremental by path: a run counts again every path with a row whose _stage_assigned_at is
 -- newer than any held here (touch paths write a changed path's changed rows and its newest
--- row, also when its only change is a row gone); the post-hook drops paths that are gone.
+-- row, also when its only change is a row gone); the post-hook drops paths that are gone,
+-- after the commit: in the same transaction, deleting held rows after the insert made the
+-- COMMIT take 0.7-1.0 s at a year of history (0.02 s without; BENCHMARKS.md, "Path
+-- transitions drop gone paths after the commit"). A run killed between the two leaves the
+-- gone paths until the next run's post-hook.
 -- A path that only grew at its end (an open path, the usual daily change: every row written
 -- comes after the rows it held, path_touches) is not walked again: its held transitions lose
 -- the step of its old last channel into '(null)' and gain the steps from that last held touch
